@@ -1,0 +1,15 @@
+export { DEFAULT_RETRYABLE, ERROR_CODES, type ErrorCode, isErrorCode } from "./error-codes.js";
+export {
+  AuthenticationError,
+  CapacityError,
+  ConflictError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  RateLimitedError,
+  TerminatedError,
+  TimeoutError,
+  UnavailableError,
+  UnsupportedError,
+} from "./error-classes.js";
+export { hasErrorCode, isSandboxError, SandboxError, type SandboxErrorOptions } from "./sandbox-error.js";

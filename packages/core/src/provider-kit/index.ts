@@ -1,0 +1,2 @@
+export { createExecResult, exitCodeForSignal } from "./exec-result.js";
+export { OutputCollector } from "./output-collector.js";

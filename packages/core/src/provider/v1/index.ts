@@ -1,0 +1,56 @@
+export type {
+  Architecture,
+  Capabilities,
+  CapabilityConstraints,
+  ExecStreamingMode,
+  IsolationMode,
+  SnapshotMode,
+} from "./capabilities.js";
+export type { ExecOptions, ExecResult } from "./exec.js";
+export {
+  EXTENSION_NAMES,
+  type ExtensionName,
+  type ExtensionOf,
+  type Extensions,
+  type FileEntry,
+  type FileStat,
+  type FilesExtension,
+  type FileType,
+  type LifecycleExtension,
+  type MetricsExtension,
+  type MetricsSample,
+  type NetworkExtension,
+} from "./extensions.js";
+export type { HealthReport } from "./health.js";
+export { type Provider, type ProvisionOptions, SPECIFICATION_VERSION } from "./provider.js";
+export {
+  DurationSchema,
+  type DurationSpec,
+  type EgressPolicy,
+  EgressSchema,
+  EnvSchema,
+  GpuSchema,
+  type GpuSpec,
+  LABEL_KEY_PATTERN,
+  LabelsSchema,
+  NAME_PATTERN,
+  NetworkSchema,
+  type NetworkSpec,
+  PortSchema,
+  ProvisionSpecSchema,
+  type ProvisionSpec,
+  ResourcesSchema,
+  type ResourcesSpec,
+  RuntimeSchema,
+  type RuntimeSpec,
+  SandboxPathSchema,
+  type ValidProvisionSpec,
+} from "./provision-spec.js";
+export {
+  SANDBOX_STATUSES,
+  type SandboxInfo,
+  type SandboxNode,
+  type SandboxResources,
+  type SandboxStatus,
+} from "./sandbox-info.js";
+export { type SnapshotRef, SnapshotRefSchema } from "./snapshot.js";

@@ -1,0 +1,38 @@
+/** Lifecycle states of a sandbox. */
+export type SandboxStatus = "pending" | "running" | "paused" | "terminated" | "failed";
+
+export const SANDBOX_STATUSES: readonly SandboxStatus[] = ["pending", "running", "paused", "terminated", "failed"];
+
+/** What `provision` and `restore` return: a handle to a new sandbox. */
+export interface SandboxNode {
+  /** The provider's id for the sandbox; pass it to every other call. */
+  readonly externalId: string;
+  /** Name of the provider that owns it. */
+  readonly provider: string;
+  readonly status: SandboxStatus;
+  readonly createdAt: Date;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly name?: string;
+}
+
+/** Resources a sandbox actually received. */
+export interface SandboxResources {
+  readonly cpu?: number;
+  readonly memoryMiB?: number;
+  readonly diskMiB?: number;
+  readonly gpu?: { readonly type: string; readonly count: number };
+}
+
+/** What `inspect` knows about a sandbox. Never contains secrets. */
+export interface SandboxInfo extends SandboxNode {
+  readonly startedAt?: Date;
+  readonly endedAt?: Date;
+  /** Exit code of the sandbox's main command, once it ended. */
+  readonly exitCode?: number;
+  /** Why the sandbox ended or failed, when known (e.g. `"destroyed"`, `"duration limit"`). */
+  readonly reason?: string;
+  readonly image?: string;
+  readonly resources?: SandboxResources;
+  /** Free-form provider facts (isolation tier, host pid, region…). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
