@@ -19,7 +19,7 @@ export {
 } from "./redaction/secrets.js";
 export { type RetryPolicy, retryDelayBounds, withRetry } from "./retry/with-retry.js";
 export { assertProvider } from "./validation/assert-provider.js";
-export { MAX_ARGV_BYTES, MAX_TIMEOUT_MS, type ExecRequest, parseExecRequest } from "./validation/parse-exec-request.js";
+export { type ExecRequest, MAX_ARGV_BYTES, MAX_TIMEOUT_MS, parseExecRequest } from "./validation/parse-exec-request.js";
 export {
   checkSpecAgainstCapabilities,
   mergeSpec,

@@ -1,4 +1,3 @@
-export { DEFAULT_RETRYABLE, ERROR_CODES, type ErrorCode, isErrorCode } from "./error-codes.js";
 export {
   AuthenticationError,
   CapacityError,
@@ -12,4 +11,5 @@ export {
   UnavailableError,
   UnsupportedError,
 } from "./error-classes.js";
+export { DEFAULT_RETRYABLE, ERROR_CODES, type ErrorCode, isErrorCode } from "./error-codes.js";
 export { hasErrorCode, isSandboxError, SandboxError, type SandboxErrorOptions } from "./sandbox-error.js";

@@ -34,11 +34,9 @@ export function checkSpecAgainstCapabilities(
   const limits = capabilities.constraints;
   if (spec.gpu) {
     if (!capabilities.gpu) {
-      throw new UnsupportedError(
-        "gpu",
-        `gpu: this provider cannot attach GPUs${reason(capabilities, "gpu")}`,
-        { provider },
-      );
+      throw new UnsupportedError("gpu", `gpu: this provider cannot attach GPUs${reason(capabilities, "gpu")}`, {
+        provider,
+      });
     }
     if (spec.gpu.type !== undefined && !limits.gpuTypes.includes(spec.gpu.type)) {
       throw new InvalidArgumentError(

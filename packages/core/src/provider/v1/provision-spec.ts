@@ -31,7 +31,8 @@ export const LABEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
 export const LabelsSchema = z
   .record(
     z.string().regex(LABEL_KEY_PATTERN, {
-      error: "label key must be 1-63 characters of letters, digits, '.', '_', '/', '-', starting with a letter or digit",
+      error:
+        "label key must be 1-63 characters of letters, digits, '.', '_', '/', '-', starting with a letter or digit",
     }),
     noNul("label value").max(256, { error: "label value must be at most 256 characters" }),
   )
