@@ -3,6 +3,13 @@
  * schemas and typed errors, retry and redaction utilities, and the `Sandbox` handle.
  */
 export * from "./errors/index.js";
+export {
+  type FaultableMethod,
+  type FaultOptions,
+  type FaultStats,
+  type FaultyProvider,
+  withFaults,
+} from "./faults/with-faults.js";
 export { type OpenSandboxOptions, openSandbox, restoreSandbox, Sandbox } from "./handle/sandbox.js";
 export { provisionSpecJsonSchema } from "./json-schema.js";
 export * from "./provider/v1/index.js";

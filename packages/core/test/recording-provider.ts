@@ -7,6 +7,7 @@ import {
   type FilesExtension,
   type HealthReport,
   NotFoundError,
+  OutputCollector,
   type Provider,
   type ProvisionSpec,
   parseProvisionSpec,
@@ -58,8 +59,20 @@ export class RecordingProvider implements Provider {
   async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     this.calls.push({ method: "exec", args: [externalId, argv, options] });
     if (!this.live.has(externalId)) throw new NotFoundError(`no sandbox ${externalId}`);
+    if (argv[0] === "stream") return this.stream(Number(argv[1]), options);
     const out = new TextEncoder().encode(argv.join(" "));
     return createExecResult({ exitCode: 0, stdoutBytes: out, stderrBytes: new Uint8Array(), durationMs: 0 });
+  }
+
+  /** Emits `chunks` chunks of 1 KiB, one per macrotask, honouring the abort signal. */
+  private async stream(chunks: number, options?: ExecOptions): Promise<ExecResult> {
+    const out = new OutputCollector(Number.POSITIVE_INFINITY, options?.onStdout);
+    for (let index = 0; index < chunks; index++) {
+      options?.signal?.throwIfAborted();
+      out.push(new Uint8Array(1024).fill(index % 256));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return createExecResult({ exitCode: 0, stdoutBytes: out.bytes(), stderrBytes: new Uint8Array(), durationMs: 0 });
   }
 
   async destroy(externalId: string): Promise<void> {
