@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { runExample } from "./run-example.js";
+
+describe("local examples run as written", () => {
+  it("quickstart provisions, streams, moves files, serves a port, snapshots, restores and cleans up", async () => {
+    const run = await runExample("quickstart.ts");
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toMatch(/\| isolation +\| (namespace|none) \|/);
+    expect(run.output).toContain('streamed stdout: "tick 1\\n"');
+    expect(run.output).toContain('the sandbox reads "hello from the host\\n"');
+    expect(run.output).toContain('"hello through the port"');
+    expect(run.output).toContain('original now reads: "changed after the snapshot\\n"');
+    expect(run.output).toContain('restored reads:     "hello from the host\\n"');
+    expect(run.leftoverSandboxes).toEqual([]);
+  });
+
+  it("expose-port fetches a server inside the sandbox from the host", async () => {
+    const run = await runExample("expose-port.ts");
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/hello → \{"path":"\/hello"/);
+    expect(run.leftoverSandboxes).toEqual([]);
+  });
+
+  it("snapshot-restore shows the snapshot's state in the restored sandbox", async () => {
+    const run = await runExample("snapshot-restore.ts");
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toMatch(/original \(sbx-[^)]+\): "print\('version 2'\)\\nsrc\\n"/);
+    expect(run.output).toMatch(/restored \(sbx-[^)]+\): "print\('version 1'\)\\ndata.bin\\nsrc\\n"/);
+    expect(run.output).toContain("restored data.bin bytes: [0, 1, 2, 253, 254, 255]");
+    expect(run.leftoverSandboxes).toEqual([]);
+  });
+
+  it("orchestrate runs 50 jobs through retries and destroys its pool", async () => {
+    const run = await runExample("orchestrate.ts");
+    expect(run.exitCode, run.output).toBe(0);
+    const summary =
+      /50 jobs in \d+ ms: (\d+) succeeded, (\d+) failed, (\d+) cancelled; (\d+) retries after (\d+) injected faults/.exec(
+        run.output,
+      );
+    expect(summary, run.output).not.toBeNull();
+    const [, succeeded, failed, , retries, faults] = summary!.map(Number);
+    expect(succeeded).toBe(50);
+    expect(failed).toBe(0);
+    expect(faults).toBeGreaterThan(0);
+    expect(retries).toBe(faults);
+    expect(run.output).toContain("pool destroyed");
+    expect(run.leftoverSandboxes).toEqual([]);
+  });
+
+  it("orchestrate cancels outstanding jobs with its AbortSignal and still cleans up", async () => {
+    const run = await runExample("orchestrate.ts", ["--jobs", "400", "--cancel-after-ms", "300"]);
+    expect(run.exitCode, run.output).toBe(0);
+    const cancelled = Number(/(\d+) cancelled/.exec(run.output)?.[1]);
+    expect(cancelled).toBeGreaterThan(0);
+    expect(run.output).toContain("pool destroyed");
+    expect(run.leftoverSandboxes).toEqual([]);
+  });
+});
