@@ -1,0 +1,167 @@
+import { isSandboxError } from "@openlattice/core";
+import { expect } from "vitest";
+import type { CaseDefinition } from "./case-definition.js";
+import { allByteValues, assertBytesEqual, joinChunks, pseudoRandomBytes } from "./case-helpers.js";
+
+/** A 64-character line (plus newline) repeated: any dropped, repeated or reordered chunk shows as a misaligned line. */
+const LINE = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+
+function expectedPattern(length: number): Uint8Array {
+  const line = new TextEncoder().encode(`${LINE}\n`);
+  const out = new Uint8Array(length);
+  for (let offset = 0; offset < length; offset += line.byteLength) {
+    out.set(line.subarray(0, Math.min(line.byteLength, length - offset)), offset);
+  }
+  return out;
+}
+
+/** `yes` piped into `head -c`: produces `bytes` of the pattern above. */
+function patternCommand(bytes: number): string[] {
+  return ["sh", "-c", `yes '${LINE}' | head -c ${bytes}`];
+}
+
+/** Exit codes and the exactness of stdout/stderr. */
+export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
+  {
+    id: "exec.exit-code.zero",
+    run: async (c) => {
+      const node = await c.provision();
+      const result = await c.exec(node.externalId, ["true"]);
+      expect(result.exitCode, "exit code of true").toBe(0);
+      expect(result.timedOut, "timedOut").toBe(false);
+      expect(result.truncated, "truncated").toBe(false);
+      expect(result.stdout, "stdout").toBe("");
+      expect(result.stdoutBytes.byteLength, "stdoutBytes").toBe(0);
+      expect(Number.isFinite(result.durationMs) && result.durationMs >= 0, "durationMs is finite and >= 0").toBe(true);
+    },
+  },
+  {
+    id: "exec.exit-code.nonzero",
+    run: async (c) => {
+      const node = await c.provision();
+      expect((await c.exec(node.externalId, ["false"])).exitCode, "exit code of false").toBe(1);
+      expect((await c.exec(node.externalId, ["sh", "-c", "exit 1"])).exitCode, "sh -c 'exit 1'").toBe(1);
+      const result = await c.exec(node.externalId, ["sh", "-c", "printf partial; exit 42"]);
+      expect(result.exitCode, "sh -c 'exit 42'").toBe(42);
+      expect(result.stdout, "output before a failing exit is kept").toBe("partial");
+      expect((await c.exec(node.externalId, ["sh", "-c", "exit 255"])).exitCode, "sh -c 'exit 255'").toBe(255);
+    },
+  },
+  {
+    id: "exec.exit-code.not-found",
+    run: async (c) => {
+      const node = await c.provision();
+      const viaShell = await c.exec(node.externalId, ["sh", "-c", "olc-no-such-program-xyz"]);
+      expect(viaShell.exitCode, "a missing program run by sh").toBe(127);
+      try {
+        const direct = await c.exec(node.externalId, ["olc-no-such-program-xyz"]);
+        expect(direct.exitCode, "a missing program as argv[0]").toBe(127);
+      } catch (error) {
+        // Rejecting is allowed for argv[0] itself, but only with a typed error.
+        if (!isSandboxError(error) || !["not_found", "invalid_argument"].includes(error.code)) throw error;
+        c.note(`a missing argv[0] rejects with ${error.code}`);
+      }
+    },
+  },
+  {
+    id: "exec.exit-code.signal",
+    run: async (c) => {
+      const node = await c.provision();
+      const result = await c.exec(node.externalId, ["sh", "-c", "printf before; kill -9 $$"]);
+      expect(result.exitCode, "exit code of a SIGKILLed command").toBe(137);
+      expect(result.stdout, "output before the kill is kept").toBe("before");
+      const term = await c.exec(node.externalId, ["sh", "-c", "kill -15 $$"]);
+      expect(term.exitCode, "exit code of a SIGTERMed command").toBe(143);
+    },
+  },
+  {
+    id: "exec.output.separate",
+    run: async (c) => {
+      const node = await c.provision();
+      const result = await c.exec(node.externalId, [
+        "sh",
+        "-c",
+        "printf out1; printf err1 >&2; printf out2; printf err2 >&2",
+      ]);
+      expect(result.stdout, "stdout").toBe("out1out2");
+      expect(result.stderr, "stderr").toBe("err1err2");
+      expect(new TextDecoder().decode(result.stderrBytes), "stderrBytes").toBe("err1err2");
+    },
+  },
+  {
+    id: "exec.output.exact",
+    run: async (c) => {
+      const node = await c.provision();
+      const text = "  leading\r\ntrailing  \n\n\ttab ünïcødé 🚀\n\n";
+      const result = await c.exec(node.externalId, ["printf", "%s", text]);
+      expect(result.stdout, "stdout kept byte for byte").toBe(text);
+      const empty = await c.exec(node.externalId, ["printf", ""]);
+      expect(empty.stdout, "empty output").toBe("");
+    },
+  },
+  {
+    id: "exec.output.binary",
+    run: async (c) => {
+      const node = await c.provision();
+      const bytes = joinChunks([allByteValues(), pseudoRandomBytes(256 * 1024)]);
+      const out = await c.exec(node.externalId, ["cat"], { stdin: bytes });
+      expect(out.exitCode, "cat exit code").toBe(0);
+      assertBytesEqual(out.stdoutBytes, bytes, "binary stdout");
+      const err = await c.exec(node.externalId, ["sh", "-c", "cat >&2"], { stdin: bytes });
+      assertBytesEqual(err.stderrBytes, bytes, "binary stderr");
+      expect(err.stdoutBytes.byteLength, "stdout of cat >&2").toBe(0);
+      // Invalid UTF-8 decodes to U+FFFD in the text field; the bytes field keeps it exact.
+      const invalid = await c.exec(node.externalId, ["printf", "a\\377b"]);
+      assertBytesEqual(invalid.stdoutBytes, new Uint8Array([0x61, 0xff, 0x62]), "invalid UTF-8 bytes");
+      expect(invalid.stdout, "invalid UTF-8 text").toBe("a\ufffdb");
+    },
+  },
+  {
+    id: "exec.output.large",
+    run: async (c) => {
+      const node = await c.provision();
+      const size = c.options.largeOutputBytes;
+      const result = await c.exec(node.externalId, patternCommand(size));
+      expect(result.exitCode, "exit code").toBe(0);
+      const expected = expectedPattern(size);
+      if (result.stdoutBytes.byteLength === size) {
+        assertBytesEqual(result.stdoutBytes, expected, "large stdout");
+        expect(result.truncated, "truncated when nothing was dropped").toBe(false);
+      } else {
+        expect(
+          result.truncated,
+          `got ${result.stdoutBytes.byteLength} of ${size} bytes, so truncated must be true`,
+        ).toBe(true);
+        expect(result.stdoutBytes.byteLength, "kept bytes").toBeLessThan(size);
+        assertBytesEqual(result.stdoutBytes, expected.subarray(0, result.stdoutBytes.byteLength), "kept prefix");
+        c.note(`the provider kept ${result.stdoutBytes.byteLength} of ${size} bytes (truncated: true)`);
+      }
+    },
+  },
+  {
+    id: "exec.output.max-bytes",
+    run: async (c) => {
+      const node = await c.provision();
+      const size = 4 * 1024 * 1024;
+      const limit = 1024 * 1024 + 17;
+      const streamed: Uint8Array[] = [];
+      const result = await c.exec(node.externalId, patternCommand(size), {
+        maxOutputBytes: limit,
+        onStdout: (chunk) => streamed.push(chunk.slice()),
+      });
+      expect(result.exitCode, "exit code").toBe(0);
+      expect(result.truncated, "truncated").toBe(true);
+      const expected = expectedPattern(size);
+      assertBytesEqual(result.stdoutBytes, expected.subarray(0, limit), "kept prefix");
+      if (c.capabilities.execStreaming !== false) {
+        assertBytesEqual(joinChunks(streamed), expected, "streamed output beyond maxOutputBytes");
+      }
+      const small = await c.exec(node.externalId, ["printf", "12345"], { maxOutputBytes: 5 });
+      expect(small.stdout, "output exactly at the limit").toBe("12345");
+      expect(small.truncated, "truncated when output fits exactly").toBe(false);
+      const zero = await c.exec(node.externalId, ["sh", "-c", "printf abc; printf def >&2"], { maxOutputBytes: 0 });
+      expect(zero.stdoutBytes.byteLength + zero.stderrBytes.byteLength, "maxOutputBytes 0 keeps nothing").toBe(0);
+      expect(zero.truncated, "truncated with maxOutputBytes 0").toBe(true);
+    },
+  },
+];

@@ -1,0 +1,82 @@
+import { assertProvider, EXTENSION_NAMES, SPECIFICATION_VERSION } from "@openlattice/core";
+import { expect } from "vitest";
+import type { CaseDefinition } from "./case-definition.js";
+
+const ISOLATION = ["vm", "namespace", "none"];
+const SNAPSHOT = ["filesystem", "memory", false];
+const STREAMING = ["separate", "combined", false];
+const BOOLEAN_FLAGS = ["restart", "pause", "gpu", "logs", "tailscale", "persistentStorage"] as const;
+
+/** The provider object itself: version, shape and a well-formed, constant capability manifest. */
+export const PROVIDER_CASES: readonly CaseDefinition[] = [
+  {
+    id: "provider.spec-version",
+    run: async (c) => {
+      // The version is checked before anything else: a provider for another spec version must be told so first.
+      expect(c.raw.specificationVersion, "specificationVersion").toBe(SPECIFICATION_VERSION);
+      assertProvider(c.raw);
+      expect(typeof c.raw.name === "string" && c.raw.name.length > 0, "provider.name is a non-empty string").toBe(true);
+    },
+  },
+  {
+    id: "provider.capabilities.valid",
+    run: async (c) => {
+      const caps = c.raw.capabilities;
+      expect(ISOLATION, "capabilities.isolation").toContain(caps.isolation);
+      expect(SNAPSHOT, "capabilities.snapshot").toContain(caps.snapshot);
+      expect(STREAMING, "capabilities.execStreaming").toContain(caps.execStreaming);
+      for (const flag of BOOLEAN_FLAGS) expect(typeof caps[flag], `capabilities.${flag}`).toBe("boolean");
+      expect(
+        Array.isArray(caps.architectures) && caps.architectures.length > 0,
+        "capabilities.architectures is non-empty",
+      ).toBe(true);
+      for (const arch of caps.architectures)
+        expect(["x86_64", "arm64"], "capabilities.architectures[]").toContain(arch);
+      expect(Array.isArray(caps.egress), "capabilities.egress is an array").toBe(true);
+      for (const mode of caps.egress) expect(["none", "all", "allowlist"], "capabilities.egress[]").toContain(mode);
+      expect(Array.isArray(caps.extensions), "capabilities.extensions is an array").toBe(true);
+      for (const name of caps.extensions) expect(EXTENSION_NAMES, "capabilities.extensions[]").toContain(name);
+      expect(new Set(caps.extensions).size, "capabilities.extensions has no duplicates").toBe(caps.extensions.length);
+      const limits = caps.constraints;
+      expect(limits !== null && typeof limits === "object", "capabilities.constraints is an object").toBe(true);
+      expect(Array.isArray(limits.gpuTypes), "constraints.gpuTypes is an array").toBe(true);
+      expect(Array.isArray(limits.imageKinds), "constraints.imageKinds is an array").toBe(true);
+      for (const key of [
+        "maxGpuCount",
+        "maxDurationSeconds",
+        "defaultDurationSeconds",
+        "maxCpu",
+        "maxMemoryMiB",
+        "maxFileBytes",
+      ] as const) {
+        const value = limits[key];
+        if (value !== undefined)
+          expect(Number.isFinite(value) && value > 0, `constraints.${key} is a positive number`).toBe(true);
+      }
+      if (caps.gpu) expect(limits.gpuTypes.length, "a GPU provider lists its gpuTypes").toBeGreaterThan(0);
+      // Constant for the provider's lifetime, and the same for every instance the factory makes.
+      const snapshot = JSON.stringify(caps);
+      expect(JSON.stringify(c.raw.capabilities), "capabilities read twice").toBe(snapshot);
+      await c.raw.inspect("olc-capabilities-probe").catch(() => undefined);
+      expect(JSON.stringify(c.raw.capabilities), "capabilities after a call").toBe(snapshot);
+      const other = await c.createProvider();
+      expect(JSON.stringify(other.capabilities), "capabilities of a second provider from the same factory").toBe(
+        snapshot,
+      );
+      expect(other, "the factory returns a fresh provider each time").not.toBe(c.raw);
+    },
+  },
+  {
+    id: "health.never-throws",
+    run: async (c) => {
+      const report = await c.raw.healthCheck();
+      expect(typeof report.healthy, "healthy is a boolean").toBe("boolean");
+      expect(
+        Number.isFinite(report.latencyMs) && report.latencyMs >= 0,
+        `latencyMs ${report.latencyMs} is finite and >= 0`,
+      ).toBe(true);
+      if (!report.healthy) c.note(`provider reports unhealthy: ${report.message ?? "(no message)"}`);
+      if (report.message !== undefined) expect(typeof report.message, "message is a string").toBe("string");
+    },
+  },
+];

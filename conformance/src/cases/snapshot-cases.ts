@@ -1,0 +1,76 @@
+import { isSandboxError, parseSnapshotRef, type SnapshotRef } from "@openlattice/core";
+import { expect } from "vitest";
+import type { CaseContext } from "../suite/case-context.js";
+import type { CaseDefinition } from "./case-definition.js";
+import { pathExists } from "./case-helpers.js";
+
+/**
+ * Takes a snapshot, or, when the capabilities say snapshots are unsupported, verifies that
+ * `snapshot` really throws `unsupported` and ends the case so.
+ */
+async function takeSnapshot(c: CaseContext, id: string): Promise<SnapshotRef> {
+  if (c.capabilities.snapshot === false) {
+    try {
+      await c.provider.snapshot(id);
+    } catch (error) {
+      if (isSandboxError(error) && error.code === "unsupported") {
+        c.unsupported("capabilities.snapshot is false and snapshot throws unsupported");
+      }
+      throw new Error(
+        `capabilities.snapshot is false but snapshot threw ${isSandboxError(error) ? error.code : String(error)}, not unsupported`,
+      );
+    }
+    throw new Error("capabilities.snapshot is false but snapshot succeeded");
+  }
+  const ref = await c.provider.snapshot(id);
+  expect(ref.provider, "ref.provider").toBe(c.raw.name);
+  expect(ref.type, "ref.type matches capabilities.snapshot").toBe(c.capabilities.snapshot);
+  return ref;
+}
+
+/** Snapshot and restore. Paths are relative to the working directory, which a restored sandbox shares. */
+export const SNAPSHOT_CASES: readonly CaseDefinition[] = [
+  {
+    id: "snapshot.restore.isolated",
+    run: async (c) => {
+      const node = await c.provision();
+      const id = node.externalId;
+      await c.mustExec(id, ["sh", "-c", "mkdir -p olc-snap && printf before > olc-snap/kept.txt"]);
+      const ref = await takeSnapshot(c, id);
+      await c.mustExec(id, ["sh", "-c", "printf after > olc-snap/kept.txt && printf later > olc-snap/later.txt"]);
+      const restored = await c.provider.restore(ref);
+      expect(restored.externalId, "restored id differs from the original").not.toBe(id);
+      expect(restored.status, "restored status").toBe("running");
+      const kept = await c.mustExec(restored.externalId, ["cat", "olc-snap/kept.txt"]);
+      expect(kept.stdout, "content at snapshot time").toBe("before");
+      expect(
+        await pathExists(c, restored.externalId, "olc-snap/later.txt"),
+        "a file written after the snapshot exists in the restored sandbox",
+      ).toBe(false);
+      await c.mustExec(restored.externalId, ["sh", "-c", "printf restored-write > olc-snap/kept.txt"]);
+      const original = await c.mustExec(id, ["cat", "olc-snap/kept.txt"]);
+      expect(original.stdout, "a write in the restored sandbox changed the original").toBe("after");
+    },
+  },
+  {
+    id: "snapshot.ref.json",
+    run: async (c) => {
+      const node = await c.provision();
+      await c.mustExec(node.externalId, ["sh", "-c", "printf json > olc-json.txt"]);
+      const ref = await takeSnapshot(c, node.externalId);
+      const text = JSON.stringify(ref);
+      const parsed = parseSnapshotRef(text);
+      expect(parsed.externalId, "externalId after JSON").toBe(ref.externalId);
+      expect(parsed.createdAt.getTime(), "createdAt after JSON").toBe(new Date(ref.createdAt).getTime());
+      const restored = await c.provider.restore(parsed);
+      const cat = await c.mustExec(restored.externalId, ["cat", "olc-json.txt"]);
+      expect(cat.stdout, "file in the sandbox restored from parsed JSON").toBe("json");
+      // The plain JSON.parse form (createdAt still a string) must be accepted too.
+      const fromPlain = await c.provider.restore(JSON.parse(text) as SnapshotRef);
+      expect(
+        (await c.mustExec(fromPlain.externalId, ["cat", "olc-json.txt"])).stdout,
+        "restored from plain JSON.parse",
+      ).toBe("json");
+    },
+  },
+];

@@ -1,0 +1,7 @@
+/** `@openlattice/conformance/reference`: the reference provider, kept for provider authors to read. */
+export {
+  createReferenceProvider,
+  REFERENCE_IMAGE,
+  ReferenceProvider,
+  type ReferenceProviderOptions,
+} from "./reference-provider.js";

@@ -1,0 +1,15 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  ssr: { resolve: { conditions: ["@openlattice/source"] } },
+  test: {
+    name: "conformance",
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["./test/global-setup.ts"],
+    // Each file runs a whole provider suite; their cases spawn processes, so keep the pool small.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+    // The cases mostly wait on child processes and sleeps, not on the CPU: run more files than cores.
+    maxWorkers: 4,
+  },
+});
