@@ -97,6 +97,11 @@ export class RecordingProvider implements Provider {
     return this.provision({});
   }
 
+  async list(filter: { labels?: Record<string, string> } = {}): Promise<SandboxNode[]> {
+    const wanted = Object.entries(filter.labels ?? {});
+    return [...this.live.values()].filter((node) => wanted.every(([key, value]) => node.labels[key] === value));
+  }
+
   async healthCheck(): Promise<HealthReport> {
     return { healthy: true, latencyMs: 0 };
   }

@@ -20,6 +20,11 @@ describe("openSandbox", () => {
     });
   });
 
+  it("rejects a provider whose optional list is not a function, naming it", async () => {
+    const provider = Object.assign(new RecordingProvider(), { list: "nope" });
+    await expect(openSandbox(provider as never)).rejects.toMatchObject({ field: "provider.list" });
+  });
+
   it("delegates every call with the sandbox id", async () => {
     const provider = new RecordingProvider();
     const sandbox = await openSandbox(provider, { labels: { team: "a" } });

@@ -84,6 +84,13 @@ describe("withFaults", () => {
     expect(whole.exitCode).toBe(0);
   });
 
+  it("passes list through untouched when the provider has one", async () => {
+    const provider = withFaults(new RecordingProvider(), { errorRate: 1, methods: ["exec"] });
+    await provider.provision({ labels: { team: "a" } });
+    await provider.provision({ labels: { team: "b" } });
+    expect((await provider.list?.({ labels: { team: "b" } }))?.map((node) => node.labels.team)).toEqual(["b"]);
+  });
+
   it("adds latency before calls", async () => {
     const provider = withFaults(new RecordingProvider(), { latency: { min: 30, max: 40 } });
     const started = Date.now();

@@ -139,6 +139,7 @@ export function withFaults<P extends Provider>(provider: P, options: FaultOption
     inspect: (externalId) => around("inspect", () => provider.inspect(externalId)),
     snapshot: (externalId) => around("snapshot", () => provider.snapshot(externalId)),
     restore: (ref, overrides) => around("restore", () => provider.restore(ref, overrides)),
+    ...(provider.list ? { list: provider.list.bind(provider) } : {}),
     healthCheck: () => provider.healthCheck(),
     getExtension: <K extends string>(externalId: string, name: K): ExtensionOf<K> =>
       provider.getExtension(externalId, name),

@@ -39,4 +39,7 @@ export function assertProvider(value: unknown): asserts value is Provider {
       throw new InvalidArgumentError(`provider.${method}`, "must be a function");
     }
   }
+  if (candidate.list !== undefined && typeof candidate.list !== "function") {
+    throw new InvalidArgumentError("provider.list", "must be a function when present");
+  }
 }

@@ -22,7 +22,7 @@ export {
   type NetworkExtension,
 } from "./extensions.js";
 export type { HealthReport } from "./health.js";
-export { type Provider, type ProvisionOptions, SPECIFICATION_VERSION } from "./provider.js";
+export { type ListFilter, type Provider, type ProvisionOptions, SPECIFICATION_VERSION } from "./provider.js";
 export {
   DurationSchema,
   type DurationSpec,

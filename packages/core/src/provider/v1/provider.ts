@@ -9,6 +9,11 @@ import type { SnapshotRef } from "./snapshot.js";
 /** The specification version this package defines. */
 export const SPECIFICATION_VERSION = "v1" as const;
 
+/** Which sandboxes `list` returns: those carrying every given label. */
+export interface ListFilter {
+  labels?: Record<string, string>;
+}
+
 export interface ProvisionOptions {
   /** Aborting cancels provisioning; anything already created is destroyed before rejecting. */
   signal?: AbortSignal;
@@ -47,6 +52,13 @@ export interface Provider {
 
   /** Creates a new sandbox from a snapshot; `overrides` replace sections of the original spec. */
   readonly restore: (ref: SnapshotRef, overrides?: Partial<ProvisionSpec>) => Promise<SandboxNode>;
+
+  /**
+   * Optional: the live (not destroyed) sandboxes this provider can see, filtered by labels.
+   * Providers that can list should implement it: leak checks, sweepers and orchestrators that
+   * restart rely on it. It may be absent; callers must not assume it.
+   */
+  readonly list?: (filter?: ListFilter) => Promise<SandboxNode[]>;
 
   /** Checks that the backend is usable. Never throws. */
   readonly healthCheck: () => Promise<HealthReport>;
