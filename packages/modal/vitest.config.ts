@@ -1,0 +1,14 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  ssr: { resolve: { conditions: ["@openlattice/source"] } },
+  test: {
+    name: "modal",
+    include: ["test/**/*.test.ts"],
+    // Sets MODAL_CONFIG_PATH and dummy credentials before any test file imports `modal`,
+    // which reads ~/.modal.toml at import time.
+    setupFiles: ["./test/setup-modal-env.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
