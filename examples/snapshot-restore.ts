@@ -1,14 +1,19 @@
 /**
  * Writes a workspace, snapshots it, changes it, restores the snapshot into a new sandbox and
  * shows both states. The ref is passed through JSON, as it would be when stored in a database.
- * With --modal (and MODAL_TOKEN_ID/MODAL_TOKEN_SECRET set, or --emulator) the snapshot is then
- * restored onto a Modal GPU sandbox instead.
+ * Then the same flow runs on Modal, restoring a CPU sandbox's snapshot onto a GPU sandbox
+ * (`restore(ref, { gpu })`): on real Modal with MODAL_TOKEN_ID/MODAL_TOKEN_SECRET, otherwise
+ * (or with --emulator) on the offline emulator.
  *
- * Run: pnpm --filter @openlattice/examples run snapshot-restore
+ * Run: pnpm --filter @openlattice/examples run snapshot-restore [-- --emulator]
  */
+import { parseArgs } from "node:util";
 import { openSandbox, parseSnapshotRef, restoreSandbox } from "@openlattice/core";
 import { LocalProvider } from "@openlattice/local";
+import { modalTarget } from "./lib/modal-target.js";
 import { step } from "./lib/print.js";
+
+const { values } = parseArgs({ options: { emulator: { type: "boolean", default: false } } });
 
 const provider = new LocalProvider();
 await using original = await openSandbox(provider, { labels: { example: "snapshot-restore" } });
@@ -33,3 +38,20 @@ await show("original", original);
 await show("restored", restored);
 const bytes = await restored.files.read("project/data.bin");
 step(`restored data.bin bytes: [${Array.from(bytes).join(", ")}]`);
+
+// The same flow on Modal, restoring onto a GPU sandbox.
+const modal = await modalTarget(values.emulator);
+try {
+  await using cpu = await openSandbox(modal.provider, { labels: { example: "snapshot-restore" } });
+  await cpu.files.write("model/weights.txt", "trained on CPU\n");
+  const ref = parseSnapshotRef(JSON.stringify(await cpu.snapshot()));
+  step(`Modal${modal.emulator ? " (emulator)" : ""}: snapshot ${ref.externalId} of CPU sandbox ${cpu.id}`);
+  await using gpu = await restoreSandbox(modal.provider, ref, { gpu: { type: "A100", count: 1 } });
+  const info = await gpu.inspect();
+  step(
+    `restored onto ${gpu.id} with ${info.resources?.gpu?.type ?? "no"} GPU x ${info.resources?.gpu?.count ?? 0}: ` +
+      JSON.stringify(await gpu.files.readText("model/weights.txt")),
+  );
+} finally {
+  await modal.close();
+}
