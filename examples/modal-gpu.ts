@@ -56,6 +56,7 @@ try {
     [
       "sh",
       "-c",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       'echo "devices: $(ls /dev/nvidia[0-9]* 2>/dev/null | wc -l), CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-unset}"',
     ],
     { timeoutMs: 30_000 },

@@ -132,7 +132,11 @@ export class TinyProvider implements Provider {
       const kill = () => group !== undefined && killGroup(group);
       let timedOut = false;
       let spawnFailure: number | undefined;
-      const timer = request.timeoutMs ? setTimeout(() => ((timedOut = true), kill()), request.timeoutMs) : undefined;
+      const onTimeout = () => {
+        timedOut = true;
+        kill();
+      };
+      const timer = request.timeoutMs ? setTimeout(onTimeout, request.timeoutMs) : undefined;
       const onAbort = () => {
         kill();
         reject(request.signal?.reason);
