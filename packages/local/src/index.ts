@@ -1,0 +1,16 @@
+/**
+ * `@openlattice/local`: the embedded openlattice provider. Sandboxes are bubblewrap namespace
+ * sandboxes with cgroup limits on Linux, or plain process groups in a private workspace (the
+ * honest `none` tier) where namespaces are unavailable.
+ */
+export type { CgroupLayout } from "./host/cgroup-layout.js";
+export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
+export { LocalProvider, type PruneOptions, pruneSnapshots } from "./local-provider.js";
+export {
+  defaultStateDir,
+  type IsolationPreference,
+  type IsolationTier,
+  type LocalProviderOptions,
+} from "./options.js";
+export type { PruneResult } from "./snapshots/snapshot-store.js";
+export type { ReapReport } from "./state/reaper.js";

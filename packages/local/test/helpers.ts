@@ -1,0 +1,71 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll } from "vitest";
+import { LocalProvider, type LocalProviderOptions, probeIsolation } from "../src/index.js";
+
+/** The namespace tier works on this machine (bubblewrap present, running as root). */
+export const namespaceAvailable = probeIsolation().namespace.available;
+
+/**
+ * Namespace tests are skipped only on a developer machine without bubblewrap. In CI they run
+ * anyway and fail loudly, so a CI image that lost bwrap cannot pass by skipping.
+ */
+export const skipNamespace = !namespaceAvailable && !process.env.CI;
+
+export const SKIP_REASON = skipNamespace ? " (skipped: bubblewrap/root unavailable on this machine)" : "";
+
+/** Tiers the generic behaviour tests run in. */
+export const TIERS = ["namespace", "none"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export function skipTier(tier: Tier): boolean {
+  return tier === "namespace" && skipNamespace;
+}
+
+const tempDirs: string[] = [];
+// Registered once per test file at import, so dirs made inside tests are removed too.
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh, searchable state directory removed after the file's tests. */
+export function tempStateDir(prefix = "ol-local-test-"): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  chmodSync(dir, 0o711);
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A provider for `tier` with its own state dir; every sandbox it made is destroyed after the file. */
+export function testProvider(tier: Tier, options: LocalProviderOptions = {}): LocalProvider {
+  const provider = new LocalProvider({ isolation: tier, stateDir: tempStateDir(), ...options });
+  afterAll(() => provider.destroyAll());
+  return provider;
+}
+
+/** Lazily creates the provider, so a skipped tier never constructs one. */
+export function lazyProvider(tier: Tier, options: LocalProviderOptions = {}): () => LocalProvider {
+  let provider: LocalProvider | undefined;
+  const stateDir = skipTier(tier) ? "" : tempStateDir();
+  afterAll(async () => {
+    await provider?.destroyAll();
+  });
+  return () => {
+    provider ??= new LocalProvider({ isolation: tier, stateDir, ...options });
+    return provider;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than `undefined` or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}

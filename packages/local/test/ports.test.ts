@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { lazyProvider, SKIP_REASON, skipTier, TIERS, waitFor } from "./helpers.js";
+
+/** A tiny HTTP server run inside the sandbox with the host's node. */
+const server = (port: number) =>
+  `require("http").createServer((q,s)=>s.end("hello from "+require("os").hostname()+" "+q.url)).listen(${port},"127.0.0.1")`;
+
+describe.each(TIERS)("network.getUrl (%s tier)", (tier) => {
+  const skip = skipTier(tier);
+  const name = (text: string) => `${text}${tier === "namespace" ? SKIP_REASON : ""}`;
+  const provider = lazyProvider(tier);
+
+  it.skipIf(skip)(name("returns an http://127.0.0.1 URL that reaches a server inside the sandbox"), async () => {
+    const p = provider();
+    const { externalId } = await p.provision({});
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const started = await p.exec(externalId, ["sh", "-c", `nohup node -e '${server(port)}' >/dev/null 2>&1 &`]);
+    expect(started.exitCode).toBe(0);
+    const network = p.getExtension(externalId, "network");
+    const url = await network?.getUrl(port);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const body = await waitFor(async () => {
+      const response = await fetch(`${url}/ping`);
+      return response.ok ? response.text() : undefined;
+    }, 10_000);
+    expect(body).toBe(`hello from ${tier === "namespace" ? "sandbox" : (await import("node:os")).hostname()} /ping`);
+    // Repeated calls give the same URL, and many requests get through.
+    expect(await network?.getUrl(port)).toBe(url);
+    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${url}/${i}`).then((r) => r.text())));
+    expect(bodies.every((text, i) => text.endsWith(` /${i}`))).toBe(true);
+    await expect(network?.getUrl(0)).rejects.toMatchObject({ code: "invalid_argument" });
+    await p.destroy(externalId);
+    await expect(fetch(`${url}/after`)).rejects.toThrow();
+  });
+});
