@@ -27,7 +27,20 @@ export interface FilesBinding {
   readonly ensureLive: () => void;
   /** Runs `body` while no sandbox process can run (freezes when possible). */
   readonly quiesced: <T>(body: () => Promise<T>) => Promise<T>;
+  /**
+   * Creates files and directories as the sandbox user, inside the sandbox. Used where the host
+   * may not create inodes itself: on a filesystem mounted inside the sandbox's user namespace
+   * (its `/tmp` tmpfs), a host uid the namespace cannot map gets EOVERFLOW. The sandbox user
+   * only sees its own view, so this path is confined by construction.
+   */
+  readonly createInside?: {
+    readonly write: (sandboxPath: string, bytes: Uint8Array) => Promise<void>;
+    readonly mkdir: (sandboxPath: string) => Promise<void>;
+  };
 }
+
+/** The kernel's answer when the host's uid has no mapping in the filesystem's user namespace. */
+const UNMAPPED_OWNER = "EOVERFLOW";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -78,14 +91,25 @@ export function createFilesExtension(binding: FilesBinding): FilesExtension {
           new InvalidArgumentError("data", `must be at most ${binding.maxFileBytes} bytes`, { provider }),
         );
       }
-      return wrap(p, ({ relative, fs }) => fs.write(relative, bytes));
+      return wrap(p, ({ relative, sandboxPath, fs }) =>
+        fs.write(relative, bytes).catch((error: unknown) => {
+          if (!binding.createInside || (error as NodeJS.ErrnoException).code !== UNMAPPED_OWNER) throw error;
+          return binding.createInside.write(sandboxPath, bytes);
+        }),
+      );
     },
     list: (p): Promise<FileEntry[]> => wrap(p, ({ relative, sandboxPath, fs }) => fs.list(relative, sandboxPath)),
     remove: (p, options) =>
       wrap(p, ({ relative, fs }) =>
         options?.recursive ? binding.quiesced(() => fs.remove(relative, true)) : fs.remove(relative, false),
       ),
-    mkdir: (p) => wrap(p, ({ relative, fs }) => fs.mkdir(relative)),
+    mkdir: (p) =>
+      wrap(p, ({ relative, sandboxPath, fs }) =>
+        fs.mkdir(relative).catch((error: unknown) => {
+          if (!binding.createInside || (error as NodeJS.ErrnoException).code !== UNMAPPED_OWNER) throw error;
+          return binding.createInside.mkdir(sandboxPath);
+        }),
+      ),
     stat: (p): Promise<FileStat> => wrap(p, ({ relative, sandboxPath, fs }) => fs.stat(relative, sandboxPath)),
   };
 }

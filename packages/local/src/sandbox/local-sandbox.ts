@@ -367,6 +367,11 @@ export class LocalSandbox {
       provider: this.provider,
       ensureLive: () => this.ensureLive(),
       quiesced: (body) => this.quiesced(body),
+      createInside: {
+        write: (sandboxPath, bytes) =>
+          this.runInside(['mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', "sh", sandboxPath], bytes),
+        mkdir: (sandboxPath) => this.runInside(['mkdir -p -- "$1"', "sh", sandboxPath]),
+      },
     });
     this.ports =
       this.spec.network?.egress === "all"
@@ -493,6 +498,30 @@ export class LocalSandbox {
   }
 
   /** Runs one command; see `Provider.exec`. */
+  /**
+   * Runs a fixed shell script as the sandbox user for the files extension; the path arrives as
+   * a positional argument, never spliced into the script. Fails typed with the script's stderr.
+   */
+  private async runInside(scriptAndArgs: readonly string[], stdin?: Uint8Array): Promise<void> {
+    const result = await this.exec({
+      argv: ["/bin/sh", "-c", ...scriptAndArgs],
+      cwd: undefined,
+      env: {},
+      timeoutMs: 60_000,
+      stdin,
+      maxOutputBytes: 64 * 1024,
+      onStdout: undefined,
+      onStderr: undefined,
+      signal: undefined,
+    });
+    if (result.exitCode !== 0) {
+      const message = result.stderr.trim() || `exit code ${result.exitCode}`;
+      throw new InvalidArgumentError("path", `${JSON.stringify(scriptAndArgs.at(-1))}: ${message}`, {
+        provider: this.provider,
+      });
+    }
+  }
+
   async exec(request: ExecRequest): Promise<ExecResult> {
     this.ensureLive();
     let group: ProcessGroupHandle | undefined;
