@@ -4,6 +4,8 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "examples",
+    // Projects run one after another (see vitest.workspace.ts): sandboxes compete for 2 cores.
+    sequence: { groupOrder: 4 },
     include: ["test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 60_000,

@@ -4,6 +4,8 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "modal",
+    // Projects run one after another (see vitest.workspace.ts): sandboxes compete for 2 cores.
+    sequence: { groupOrder: 3 },
     include: ["test/**/*.test.ts"],
     // Sets MODAL_CONFIG_PATH and dummy credentials before any test file imports `modal`,
     // which reads ~/.modal.toml at import time.

@@ -1,0 +1,141 @@
+/**
+ * Runs every benchmark, prints ratios against baselines measured in the same run, and writes
+ * `results/<date>.json` plus SVG charts (`results/*.svg`, shown in the README).
+ *
+ *   pnpm bench                       # full run (about 6 minutes on 2 cores)
+ *   pnpm bench -- --quick            # small counts, for a smoke run
+ *   pnpm bench -- --out <dir>        # write somewhere else
+ *   pnpm bench -- --live             # also run the Modal TTI against real Modal (needs MODAL_TOKEN_ID/SECRET)
+ *
+ * Timings depend on the machine and its load: compare ratios, not absolute numbers, across runs.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { renderCharts } from "./harness/charts.ts";
+import { round } from "./harness/stats.ts";
+import { runBaselines } from "./suites/baselines.ts";
+import { runExec } from "./suites/exec.ts";
+import { runLocalTti } from "./suites/local-tti.ts";
+import { runModalEmulator } from "./suites/modal-emulator.ts";
+import { runModalLive } from "./suites/modal-live.ts";
+import { runSnapshots } from "./suites/snapshot.ts";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    live: { type: "boolean", default: false },
+    out: { type: "string" },
+  },
+});
+const quick = values.quick;
+const outDir = path.resolve(values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "results"));
+const runs = quick ? { sequential: 10, staggered: 10, burst: 20 } : { sequential: 100, staggered: 100, burst: 100 };
+const log = (line: string) => console.log(line);
+
+const started = new Date();
+log(
+  `openlattice benchmarks — ${os.cpus().length} cores, ${os.platform()} ${os.release()}, node ${process.version}${quick ? " (quick)" : ""}`,
+);
+
+log("baselines: raw spawn and raw bwrap …");
+const baselines = await runBaselines(quick ? 20 : 100);
+log("local provider, namespace tier …");
+const localNamespace = baselines.bwrap ? await runLocalTti("namespace", runs, !quick) : undefined;
+log("local provider, none tier …");
+const localNone = await runLocalTti("none", runs, false);
+log("Modal provider through the emulator …");
+const modalEmulator = await runModalEmulator(runs);
+const modalLive = values.live
+  ? await runModalLive(quick ? { sequential: 3, staggered: 3, burst: 5 } : runs)
+  : undefined;
+log("exec latency, throughput and streaming …");
+const streamBytes = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
+const exec = await runExec(baselines.bwrap ? "namespace" : "none", {
+  latencyRuns: quick ? 50 : 300,
+  throughputOps: quick ? 100 : 500,
+  streamBytes,
+});
+log("snapshot cost …");
+const snapshots = await runSnapshots(
+  quick
+    ? [{ workspaceMiB: 10, changedPercent: 1 }]
+    : [
+        { workspaceMiB: 10, changedPercent: 1 },
+        { workspaceMiB: 100, changedPercent: 1 },
+        { workspaceMiB: 100, changedPercent: 10 },
+        { workspaceMiB: 300, changedPercent: 1 },
+      ],
+);
+
+const seqP50 = (result: { tti: { mode: string; ms: { p50: number } }[] } | undefined) =>
+  result?.tti.find((entry) => entry.mode === "sequential")?.ms.p50 ?? Number.NaN;
+const ratios = {
+  "local namespace TTI p50 / raw bwrap p50": seqP50(localNamespace) / (baselines.bwrap?.p50 ?? Number.NaN),
+  "local namespace TTI p50 / raw spawn p50": seqP50(localNamespace) / baselines.spawn.p50,
+  "local none TTI p50 / raw spawn p50": seqP50(localNone) / baselines.spawn.p50,
+  "modal emulator TTI p50 / local namespace TTI p50": seqP50(modalEmulator) / seqP50(localNamespace),
+  "exec true p50 / raw spawn p50": exec.latency.p50 / baselines.spawn.p50,
+  ...Object.fromEntries(
+    snapshots.map((row) => [
+      `second snapshot / first, time (${row.workspaceMiB} MiB, ${row.changedPercent}% changed)`,
+      row.secondMs / row.firstMs,
+    ]),
+  ),
+  ...Object.fromEntries(
+    snapshots.map((row) => [
+      `second snapshot / first, new bytes (${row.workspaceMiB} MiB, ${row.changedPercent}% changed)`,
+      row.secondNewBytes / row.firstNewBytes,
+    ]),
+  ),
+};
+
+const results = {
+  date: started.toISOString(),
+  quick,
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    platform: os.platform(),
+    release: os.release(),
+    node: process.version,
+  },
+  baselines,
+  tti: { localNamespace, localNone, modalEmulator, ...(modalLive && { modalLive }) },
+  exec,
+  snapshots,
+  ratios: Object.fromEntries(Object.entries(ratios).map(([key, value]) => [key, round(value)])),
+};
+
+mkdirSync(outDir, { recursive: true });
+const jsonPath = path.join(outDir, `${started.toISOString().slice(0, 10)}${quick ? "-quick" : ""}.json`);
+writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+const charts = renderCharts(results);
+for (const [name, svg] of Object.entries(charts)) writeFileSync(path.join(outDir, name), svg);
+
+log("");
+const fmt = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "n/a");
+log(
+  `raw spawn /bin/true p50 ${fmt(baselines.spawn.p50)} ms; raw bwrap /bin/true p50 ${fmt(baselines.bwrap?.p50 ?? Number.NaN)} ms`,
+);
+for (const [name, result] of Object.entries(results.tti)) {
+  for (const entry of result?.tti ?? []) {
+    log(
+      `TTI ${name.padEnd(15)} ${entry.mode.padEnd(10)} p50 ${fmt(entry.ms.p50).padStart(8)} p95 ${fmt(entry.ms.p95).padStart(8)} ` +
+        `p99 ${fmt(entry.ms.p99).padStart(8)} ms, success ${entry.succeeded}/${entry.runs}`,
+    );
+  }
+}
+log(
+  `exec true p50 ${fmt(exec.latency.p50)} ms; throughput ${Object.entries(exec.throughput)
+    .map(([key, value]) => `${key}: ${value.toFixed(0)}/s`)
+    .join(", ")}`,
+);
+log(
+  `streamed ${(exec.streaming.bytes / 1024 / 1024).toFixed(0)} MiB at ${exec.streaming.mibPerSecond.toFixed(0)} MiB/s, ` +
+    `RSS growth ${exec.streaming.rssGrowthMiB.toFixed(1)} MiB`,
+);
+for (const [name, value] of Object.entries(results.ratios)) log(`ratio: ${name} = ${fmt(value)}`);
+log(`\nwrote ${jsonPath} and ${Object.keys(charts).join(", ")} in ${outDir}`);
