@@ -26,6 +26,7 @@ export {
   type DescribeProviderConfig,
   LABEL_CASE,
   LABEL_RUN,
+  type ResolvedSuiteOptions,
   type SuiteOptions,
   type SuiteTimeouts,
 } from "./suite/suite-options.js";

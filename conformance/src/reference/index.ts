@@ -4,4 +4,5 @@ export {
   REFERENCE_IMAGE,
   ReferenceProvider,
   type ReferenceProviderOptions,
+  type ReferenceSandbox,
 } from "./reference-provider.js";

@@ -39,8 +39,8 @@ import { createReferenceFiles } from "./reference-files.js";
 /** The only image the reference understands: the host's own userland. */
 export const REFERENCE_IMAGE = "host";
 
-/** One sandbox as the reference backend keeps it. */
-interface ReferenceSandbox {
+/** One sandbox as the reference backend keeps it: a workspace directory and its process groups. */
+export interface ReferenceSandbox {
   readonly id: string;
   readonly spec: ValidProvisionSpec;
   readonly createdAt: Date;

@@ -3,7 +3,7 @@
  * sandboxes with cgroup limits on Linux, or plain process groups in a private workspace (the
  * honest `none` tier) where namespaces are unavailable.
  */
-export type { CgroupLayout } from "./host/cgroup-layout.js";
+export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
 export { LocalProvider, type PruneOptions, pruneSnapshots } from "./local-provider.js";
 export {

@@ -10,6 +10,7 @@ export {
   loadModalDefinitionsFrom,
   type ModalDefinitions,
   ModalDefinitionsNotFoundError,
+  type ServiceDefinitionLike,
 } from "./emulator/load-definitions.js";
 export { type ModalEmulator, type ModalEmulatorOptions, startModalEmulator } from "./emulator/modal-emulator.js";
 export { modalCapabilities } from "./provider/capabilities.js";
