@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, mkdirSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -29,7 +29,7 @@ import { PortForwarder } from "../network/port-forwarder.js";
 import type { IsolationTier, ResolvedOptions } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { currentOwner } from "../state/owner.js";
-import type { StateLayout } from "../state/state-layout.js";
+import { STAGING_PREFIX, type StateLayout } from "../state/state-layout.js";
 import { BWRAP_BLOCK_FD, BWRAP_INFO_FD, BWRAP_READY_FD, buildBwrapArgs } from "./bwrap-args.js";
 import { extractTarImage, hostImageArgs, type ImageRef, rootfsBindArgs } from "./images.js";
 import { noneTierWorkdir, planNamespaceWorkspace } from "./workdir.js";
@@ -41,6 +41,13 @@ export interface SandboxEnvironment {
   readonly probe: IsolationProbe;
   readonly tier: IsolationTier;
   readonly layout: StateLayout;
+}
+
+/** Replaces `file` with `value` as JSON in one step: readers see the old or the new file, never a part. */
+function writeJsonAtomically(file: string, value: unknown): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(value));
+  renameSync(temporary, file);
 }
 
 /** What is recorded in `sandboxes/<id>/meta.json`, so a later process can reap a crashed one's sandboxes. */
@@ -155,8 +162,6 @@ export class LocalSandbox {
     signal?.throwIfAborted();
     const plan = tier === "namespace" ? planNamespaceWorkspace(this.spec.runtime?.workdir) : undefined;
 
-    // Record first: a crash from here on leaves state the next provider start can reap.
-    mkdirSync(layout.sandboxDir(this.id), { mode: 0o711 });
     const limits = {
       ...(this.spec.resources?.memoryMiB !== undefined
         ? { memoryBytes: this.spec.resources.memoryMiB * 1024 * 1024 }
@@ -172,9 +177,16 @@ export class LocalSandbox {
       workspace: this.workspaceHost,
       cgroups: {},
     };
-    writeFileSync(layout.metaFile(this.id), JSON.stringify(meta));
+    // Record first: a crash from here on leaves state the next provider start can reap. The
+    // record appears whole (staged under a name that names its owner, then renamed), so a kill
+    // at any instant leaves either nothing, a staging directory whose owner is known to be
+    // dead, or a complete meta.json.
+    const staging = path.join(layout.sandboxes, `${STAGING_PREFIX}${ownerGroupName(meta.owner)}-${this.id}`);
+    mkdirSync(staging, { mode: 0o711 });
+    writeFileSync(path.join(staging, "meta.json"), JSON.stringify(meta));
+    renameSync(staging, layout.sandboxDir(this.id));
     this.cgroups = SandboxCgroups.create(probe.cgroups, this.id, limits, ownerGroupName(meta.owner));
-    writeFileSync(layout.metaFile(this.id), JSON.stringify({ ...meta, cgroups: this.cgroups.dirs }));
+    writeJsonAtomically(layout.metaFile(this.id), { ...meta, cgroups: this.cgroups.dirs });
     this.initGroup = this.cgroups.usable ? this.cgroups.initGroup() : undefined;
 
     mkdirSync(this.workspaceHost, { mode: 0o755, recursive: true });

@@ -5,7 +5,7 @@ import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
 import type { SandboxMeta } from "../sandbox/local-sandbox.js";
 import { isOwnerAlive } from "./owner.js";
-import type { StateLayout } from "./state-layout.js";
+import { STAGING_PREFIX, type StateLayout } from "./state-layout.js";
 
 /** A directory without metadata younger than this may be a provision in flight in another process. */
 const ORPHAN_GRACE_MS = 60_000;
@@ -30,6 +30,14 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
   }
   for (const id of ids) {
     const dir = layout.sandboxDir(id);
+    if (id.startsWith(STAGING_PREFIX)) {
+      // A record that was being created when its owner died: the name says who that was.
+      const owner = parseOwnerGroupName(/^(o\d+-\d+)-/.exec(id.slice(STAGING_PREFIX.length))?.[1] ?? "");
+      if (owner && isOwnerAlive(owner)) continue;
+      await rm(dir, { recursive: true, force: true });
+      reaped.push(id.replace(/^\.staging-o\d+-\d+-/, ""));
+      continue;
+    }
     let meta: SandboxMeta | undefined;
     try {
       meta = JSON.parse(readFileSync(layout.metaFile(id), "utf8")) as SandboxMeta;

@@ -3,6 +3,9 @@ import { mkdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+/** Prefix of a sandbox record being created: `.staging-o<pid>-<start>-<id>`, renamed to `<id>` when whole. */
+export const STAGING_PREFIX = ".staging-";
+
 /**
  * Paths under the state directory:
  * `sandboxes/<id>/meta.json` (one per live sandbox), `snapshots/` (the content-addressed
