@@ -4,6 +4,13 @@ import projects from "./vitest.workspace.ts";
 export default defineConfig({
   test: {
     projects,
-    reporters: process.env.CI ? ["default", ["junit", { outputFile: "reports/junit.xml" }]] : ["default"],
+    reporters: [
+      "default",
+      // Every describeProvider suite in the run (local in both tiers, Modal through the emulator,
+      // the reference and broken providers) lands in one report; the README's provider table is
+      // rendered from it by scripts/provider-matrix.mjs.
+      ["./conformance/src/reporter/index.ts", { json: "reports/conformance.json", markdown: "reports/conformance.md" }],
+      ...(process.env.CI ? [["junit", { outputFile: "reports/junit.xml" }] as const] : []),
+    ],
   },
 });
