@@ -10,7 +10,7 @@ export default defineConfig({
       // the reference and broken providers) lands in one report; the README's provider table is
       // rendered from it by scripts/provider-matrix.mjs.
       ["./conformance/src/reporter/index.ts", { json: "reports/conformance.json", markdown: "reports/conformance.md" }],
-      ...(process.env.CI ? [["junit", { outputFile: "reports/junit.xml" }] as const] : []),
+      ...(process.env.CI ? [["junit", { outputFile: "reports/junit.xml" }] satisfies ["junit", object]] : []),
     ],
   },
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { startModalEmulator } from "../emulator/modal-emulator.js";
+import { parseOrUsage } from "./parse-cli-args.js";
 
 const USAGE = `Usage: openlattice-modal-emulator [options]
 
@@ -17,17 +18,9 @@ Options:
 
 /** Runs the emulator CLI until SIGINT/SIGTERM; returns the exit code. */
 export async function runEmulatorCli(argv: readonly string[]): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseOrUsage(argv, parse, USAGE);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   const isolation = values.isolation ?? "auto";
   if (isolation !== "auto" && isolation !== "namespace" && isolation !== "none") {
     process.stderr.write(`--isolation must be auto, namespace or none\n`);

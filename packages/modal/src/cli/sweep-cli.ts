@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ModalProvider } from "../provider/modal-provider.js";
+import { parseOrUsage } from "./parse-cli-args.js";
 import { parseDurationMs } from "./parse-duration.js";
 
 const USAGE = `Usage: openlattice-modal-sweep --older-than <duration> [options]
@@ -19,17 +20,9 @@ Options:
 
 /** Runs the sweep CLI; returns the process exit code. */
 export async function runSweepCli(argv: readonly string[]): Promise<number> {
-  let values: ReturnType<typeof parse>["values"];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseOrUsage(argv, parse, USAGE);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { values } = parsed;
   if (!values["older-than"]) {
     process.stderr.write(`--older-than is required\n\n${USAGE}\n`);
     return 2;

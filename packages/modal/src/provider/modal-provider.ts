@@ -288,13 +288,7 @@ export class ModalProvider implements Provider {
       })) {
         const meta = this.#meta.get(sandbox.sandboxId) ?? (await this.#metaFromTags(sandbox.sandboxId, sandbox));
         sandbox.detach();
-        nodes.push({
-          externalId: sandbox.sandboxId,
-          provider: PROVIDER,
-          status: "running",
-          createdAt: meta.createdAt,
-          labels: { ...meta.labels },
-        });
+        nodes.push(runningNode(sandbox.sandboxId, meta));
       }
     } catch (error) {
       throw mapModalError(error, { operation: "list" });
@@ -423,13 +417,7 @@ export class ModalProvider implements Provider {
       for await (const sandbox of this.client.sandboxes.list({ appId: app.appId, tags: { [IDEMPOTENCY_TAG]: key } })) {
         const meta = await this.#metaFromTags(sandbox.sandboxId, sandbox);
         this.#handles.set(sandbox.sandboxId, sandbox);
-        return {
-          externalId: sandbox.sandboxId,
-          provider: PROVIDER,
-          status: "running",
-          createdAt: meta.createdAt,
-          labels: { ...meta.labels },
-        };
+        return runningNode(sandbox.sandboxId, meta);
       }
     } catch (error) {
       throw mapModalError(error, { operation: "provision" });
@@ -545,4 +533,9 @@ export class ModalProvider implements Provider {
       { retries: 2, minDelayMs: 200, maxDelayMs: 2000, ...this.#options.retry },
     );
   }
+}
+
+/** The node of a live sandbox found by listing, from what its tags recorded. */
+function runningNode(externalId: string, meta: Pick<SandboxMeta, "createdAt" | "labels">): SandboxNode {
+  return { externalId, provider: PROVIDER, status: "running", createdAt: meta.createdAt, labels: { ...meta.labels } };
 }
