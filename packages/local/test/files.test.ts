@@ -66,6 +66,26 @@ describe.each(TIERS)("files extension (%s tier)", (tier) => {
     },
   );
 
+  it.skipIf(skip)(name("reads and writes above the documented size limit fail clearly, naming the limit"), async () => {
+    const { id, files } = await sandbox();
+    const limit = provider().capabilities.constraints.maxFileBytes ?? Number.POSITIVE_INFINITY;
+    expect(Number.isFinite(limit)).toBe(true);
+    await expect(files.write("too-big.bin", new Uint8Array(limit + 1))).rejects.toMatchObject({
+      code: "invalid_argument",
+      field: "data",
+      message: expect.stringContaining(String(limit)),
+    });
+    expect(
+      await provider()
+        .exec(id, ["test", "-e", "too-big.bin"])
+        .then((result) => result.exitCode),
+    ).toBe(1);
+    // A sparse file larger than the limit costs no disk to make.
+    const made = await provider().exec(id, ["truncate", "-s", String(limit + 4096), "sparse.bin"]);
+    expect(made.exitCode).toBe(0);
+    await expect(files.read("sparse.bin")).rejects.toMatchObject({ code: "invalid_argument" });
+  });
+
   it.skipIf(skip)(name("lists, stats, makes and removes entries"), async () => {
     const { files } = await sandbox();
     await files.mkdir("d/e");
