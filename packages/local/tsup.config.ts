@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  // The agent binary is found relative to this module, in the ESM and the CJS bundle.
+  shims: true,
 });

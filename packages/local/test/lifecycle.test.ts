@@ -49,13 +49,14 @@ describe.each(TIERS)("lifecycle and cleanup (%s tier)", (tier) => {
       const provider = new LocalProvider({ isolation: tier, stateDir, warmPool: 2 });
       await provider.warmUp();
       const pooledIds = readdirSync(path.join(stateDir, "sandboxes"));
-      expect(pooledIds).toHaveLength(tier === "namespace" ? 2 : 0);
+      // Both tiers pool: a pooled sandbox is an agent waiting for work.
+      expect(pooledIds).toHaveLength(2);
       const node = await provider.provision({
         labels: { a: "1" },
         runtime: { image: "host", env: { GREETING: "hi" } },
         resources: { memoryMiB: 64 },
       });
-      if (tier === "namespace") expect(pooledIds).toContain(node.externalId);
+      expect(pooledIds).toContain(node.externalId);
       expect(node.labels).toEqual({ a: "1" });
       const result = await provider.exec(node.externalId, ["sh", "-c", 'echo "$GREETING"']);
       expect(result.stdout).toBe("hi\n");
@@ -64,7 +65,7 @@ describe.each(TIERS)("lifecycle and cleanup (%s tier)", (tier) => {
       );
       // A spec the pool cannot serve still gets a fresh sandbox.
       const custom = await provider.provision({ resources: { cpu: 1 } });
-      if (tier === "namespace") expect(pooledIds).not.toContain(custom.externalId);
+      expect(pooledIds).not.toContain(custom.externalId);
       expect((await provider.exec(custom.externalId, ["true"])).exitCode).toBe(0);
       await provider.warmUp();
       await provider.close();
