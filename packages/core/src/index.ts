@@ -13,7 +13,16 @@ export {
 export { type OpenSandboxOptions, openSandbox, restoreSandbox, Sandbox } from "./handle/sandbox.js";
 export { provisionSpecJsonSchema } from "./json-schema.js";
 export * from "./provider/v1/index.js";
-export { createExecResult, exitCodeForSignal, OutputCollector } from "./provider-kit/index.js";
+export {
+  collectorsFor,
+  createExecResult,
+  exitCodeForSignal,
+  type OutputCallbacks,
+  OutputCollector,
+  runSetupCommand,
+  SETUP_OUTPUT_TAIL_BYTES,
+  type SetupCommandRun,
+} from "./provider-kit/index.js";
 export {
   containsSecret,
   isRegisteredSecret,

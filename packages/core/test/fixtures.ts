@@ -5,6 +5,7 @@ export function testCapabilities(overrides: Partial<Capabilities> = {}): Capabil
   return {
     isolation: "none",
     snapshot: false,
+    snapshotTypes: [],
     execStreaming: "separate",
     restart: false,
     pause: false,

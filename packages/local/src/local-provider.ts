@@ -18,6 +18,7 @@ import {
   parseExecRequest,
   parseProvisionSpec,
   parseSnapshotRef,
+  runSetupCommand,
   type SandboxInfo,
   type SandboxNode,
   type SnapshotRef,
@@ -208,13 +209,34 @@ export class LocalProvider implements Provider {
     if (key !== undefined) {
       const existing = this.idempotency.get(key);
       if (existing) return existing;
-      const created = this.create(valid, options);
+      const created = this.createAndSetUp(valid, options);
       this.idempotency.set(key, created);
       created.catch(() => this.idempotency.delete(key));
       return created;
     }
-    return this.create(valid, options);
+    return this.createAndSetUp(valid, options);
   };
+
+  /** Creates the sandbox, then runs the spec's setup command to completion (see `runSetupCommand`). */
+  private async createAndSetUp(
+    spec: ValidProvisionSpec,
+    options: ProvisionOptions,
+    manifest?: SnapshotManifest,
+  ): Promise<SandboxNode> {
+    const node = await this.create(spec, options, manifest);
+    const command = spec.runtime?.command;
+    if (command) {
+      await runSetupCommand({
+        provider: PROVIDER,
+        externalId: node.externalId,
+        command,
+        exec: (argv, execOptions) => this.exec(node.externalId, argv, execOptions),
+        destroy: () => this.destroy(node.externalId),
+        signal: options.signal,
+      });
+    }
+    return node;
+  }
 
   private async create(
     spec: ValidProvisionSpec,
@@ -329,6 +351,9 @@ export class LocalProvider implements Provider {
   }
 
   inspect = async (externalId: string): Promise<SandboxInfo> => {
+    if (typeof externalId === "string" && externalId !== "" && !this.sandboxes.has(externalId)) {
+      return { externalId, provider: PROVIDER, status: "terminated", reason: "not found", labels: {} };
+    }
     return this.lookup(externalId).info();
   };
 
@@ -373,14 +398,14 @@ export class LocalProvider implements Provider {
     }
     const spec = parseProvisionSpec(mergeSpec(manifest.spec, overrides), PROVIDER);
     checkSpecAgainstCapabilities(spec, this.capabilities, PROVIDER);
-    return this.create(spec, {}, manifest);
+    return this.createAndSetUp(spec, {}, manifest);
   };
 
   /**
    * Live sandboxes of this provider (not part of spec v1), optionally only those carrying every
    * given label.
    */
-  async list(filter: { labels?: Readonly<Record<string, string>> } = {}): Promise<SandboxInfo[]> {
+  async list(filter: { labels?: Readonly<Record<string, string>> } = {}): Promise<(SandboxInfo & SandboxNode)[]> {
     const wanted = Object.entries(filter.labels ?? {});
     return [...this.sandboxes.values()]
       .filter((sandbox) => sandbox.status === "running" || sandbox.status === "paused")

@@ -66,7 +66,7 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
         firstChunkAt ||= Date.now();
       },
       onStderr: (chunk) => {
-        errChunks += Buffer.from(chunk).toString();
+        errChunks += chunk;
       },
     });
     const finishedAt = Date.now();
@@ -86,7 +86,7 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
       let streamed = 0;
       const result = await p.exec(externalId, ["head", "-c", "100000", "/dev/zero"], {
         maxOutputBytes: 1000,
-        onStdout: (chunk) => {
+        onStdoutBytes: (chunk) => {
           streamed += chunk.byteLength;
         },
       });
@@ -138,10 +138,10 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect((await p.inspect(externalId)).status).toBe("terminated");
   });
 
-  it.skipIf(skip)(name("runs the spec's main command and ends the sandbox when it exits"), async () => {
+  it.skipIf(skip)(name("runs the spec's entrypoint and ends the sandbox when it exits"), async () => {
     const p = provider();
     const { externalId } = await p.provision({
-      runtime: { image: "host", command: ["sh", "-c", "sleep 0.3; exit 7"] },
+      runtime: { image: "host", entrypoint: ["sh", "-c", "sleep 0.3; exit 7"] },
     });
     expect((await p.inspect(externalId)).status).toBe("running");
     const deadline = Date.now() + 5000;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors/error-classes.js";
-import type { ExecOptions } from "../provider/v1/exec.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions, MAX_OUTPUT_BYTES_LIMIT } from "../provider/v1/exec.js";
 
 /** Largest total argv size accepted (bytes of UTF-8, including separators); Linux allows about 2 MiB. */
 export const MAX_ARGV_BYTES = 1024 * 1024;
@@ -7,22 +7,29 @@ export const MAX_ARGV_BYTES = 1024 * 1024;
 /** Largest `timeoutMs` (the largest delay a Node timer supports). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** An exec call after validation, with stdin as bytes and env never undefined. */
+/**
+ * An exec call after validation: stdin as bytes, env never undefined, and `maxOutputBytes`
+ * always a number (the default applied), so providers cannot forget the output bound.
+ */
 export interface ExecRequest {
   readonly argv: readonly string[];
   readonly cwd: string | undefined;
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number | undefined;
   readonly stdin: Uint8Array | undefined;
-  readonly maxOutputBytes: number | undefined;
-  readonly onStdout: ((chunk: Uint8Array) => void) | undefined;
-  readonly onStderr: ((chunk: Uint8Array) => void) | undefined;
+  readonly maxOutputBytes: number;
+  readonly onStdout: ((chunk: string) => void) | undefined;
+  readonly onStderr: ((chunk: string) => void) | undefined;
+  readonly onStdoutBytes: ((chunk: Uint8Array) => void) | undefined;
+  readonly onStderrBytes: ((chunk: Uint8Array) => void) | undefined;
   readonly signal: AbortSignal | undefined;
 }
 
+const CALLBACKS = ["onStdout", "onStderr", "onStdoutBytes", "onStderrBytes"] as const;
+
 const encoder = new TextEncoder();
 
-const OPTION_KEYS = new Set(["cwd", "env", "timeoutMs", "stdin", "onStdout", "onStderr", "signal", "maxOutputBytes"]);
+const OPTION_KEYS = new Set<string>(["cwd", "env", "timeoutMs", "stdin", "signal", "maxOutputBytes", ...CALLBACKS]);
 
 /**
  * Validates `exec` arguments. Throws `InvalidArgumentError` naming the field (`argv[2]`,
@@ -63,6 +70,8 @@ export function parseExecRequest(argv: unknown, options: unknown, provider?: str
       const field = `env[${JSON.stringify(name)}]`;
       if (name === "" || name.includes("=")) throw fail(field, "name must be non-empty and must not contain '='");
       if (name.includes("\u0000")) throw fail(field, "name must not contain a NUL byte");
+      // A plain object cannot hold "__proto__" as an own key: the variable would silently vanish.
+      if (name === "__proto__") throw fail(field, 'name "__proto__" is not supported');
       if (typeof value !== "string") throw fail(field, "value must be a string");
       if (value.includes("\u0000")) throw fail(field, "value must not contain a NUL byte");
       env[name] = value;
@@ -73,8 +82,14 @@ export function parseExecRequest(argv: unknown, options: unknown, provider?: str
     throw fail("timeoutMs", `must be an integer from 1 to ${MAX_TIMEOUT_MS}`);
   }
   const maxOutputBytes = given.maxOutputBytes;
-  if (maxOutputBytes !== undefined && (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0)) {
-    throw fail("maxOutputBytes", "must be a non-negative integer");
+  if (
+    maxOutputBytes !== undefined &&
+    (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0 || maxOutputBytes > MAX_OUTPUT_BYTES_LIMIT)
+  ) {
+    throw fail(
+      "maxOutputBytes",
+      `must be an integer from 0 to ${MAX_OUTPUT_BYTES_LIMIT}; stream larger output through onStdoutBytes/onStderrBytes`,
+    );
   }
   let stdin: Uint8Array | undefined;
   if (given.stdin !== undefined) {
@@ -82,7 +97,7 @@ export function parseExecRequest(argv: unknown, options: unknown, provider?: str
     else if (given.stdin instanceof Uint8Array) stdin = given.stdin;
     else throw fail("stdin", "must be a string or a Uint8Array");
   }
-  for (const key of ["onStdout", "onStderr"] as const) {
+  for (const key of CALLBACKS) {
     if (given[key] !== undefined && typeof given[key] !== "function") throw fail(key, "must be a function");
   }
   const signal = given.signal;
@@ -93,9 +108,11 @@ export function parseExecRequest(argv: unknown, options: unknown, provider?: str
     env,
     timeoutMs,
     stdin,
-    maxOutputBytes,
+    maxOutputBytes: maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     onStdout: given.onStdout,
     onStderr: given.onStderr,
+    onStdoutBytes: given.onStdoutBytes,
+    onStderrBytes: given.onStderrBytes,
     signal,
   };
 }
@@ -107,9 +124,11 @@ function emptyRequest(argv: readonly string[]): ExecRequest {
     env: {},
     timeoutMs: undefined,
     stdin: undefined,
-    maxOutputBytes: undefined,
+    maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
     onStdout: undefined,
     onStderr: undefined,
+    onStdoutBytes: undefined,
+    onStderrBytes: undefined,
     signal: undefined,
   };
 }

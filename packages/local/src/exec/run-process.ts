@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import {
+  collectorsFor,
   createExecResult,
   type ExecRequest,
   type ExecResult,
   exitCodeForSignal,
   InternalError,
-  OutputCollector,
 } from "@openlattice/core";
 
 /** How to start one command and how to kill everything it started. */
@@ -48,20 +48,7 @@ export function runProcess(launch: ProcessLaunch, request: ExecRequest, provider
       reject(new InternalError(`could not start the command: ${(error as Error).message}`, { cause: error, provider }));
       return;
     }
-    let callbackError: unknown;
-    const guard = (callback: ((chunk: Uint8Array) => void) | undefined) =>
-      callback &&
-      ((chunk: Uint8Array) => {
-        if (callbackError !== undefined) return;
-        try {
-          callback(chunk);
-        } catch (error) {
-          callbackError = error;
-        }
-      });
-    const max = request.maxOutputBytes ?? Number.POSITIVE_INFINITY;
-    const stdout = new OutputCollector(max, guard(request.onStdout));
-    const stderr = new OutputCollector(max, guard(request.onStderr));
+    const { stdout, stderr } = collectorsFor(request);
     let timedOut = false;
     let aborted = false;
     let killing: Promise<void> | undefined;
@@ -107,6 +94,9 @@ export function runProcess(launch: ProcessLaunch, request: ExecRequest, provider
         );
         return;
       }
+      stdout.end();
+      stderr.end();
+      const callbackError = stdout.callbackError ?? stderr.callbackError;
       if (callbackError !== undefined) {
         reject(callbackError);
         return;

@@ -10,7 +10,9 @@ import {
   type FilesExtension,
   InternalError,
   InvalidArgumentError,
+  parseExecRequest,
   type SandboxInfo,
+  type SandboxNode,
   type SandboxStatus,
   TerminatedError,
   TimeoutError,
@@ -215,7 +217,7 @@ export class LocalSandbox {
         LANG: "C.UTF-8",
         ...this.spec.runtime?.env,
       };
-      if (this.spec.runtime?.command) this.startNoneCommand(this.spec.runtime.command);
+      if (this.spec.runtime?.entrypoint) this.startNoneCommand(this.spec.runtime.entrypoint);
       this.files = createFilesExtension({
         roots: [
           { path: this.workspaceHost, fs: new RootedFs(this.workspaceHost, undefined, this.workspaceHost) },
@@ -254,7 +256,7 @@ export class LocalSandbox {
       tmpSizeBytes: config.tmpSizeMiB * 1024 * 1024,
       shareNet: this.spec.network?.egress === "all",
       devices: this.spec.gpu ? probe.gpuDevices : [],
-      command: this.spec.runtime?.command,
+      command: this.spec.runtime?.entrypoint,
     });
     // bwrap runs as the mapped host uid (the uid switch happens in the spawn itself), and is
     // placed in the sandbox's cgroups race-free: `--block-fd` holds the sandbox before it runs
@@ -342,7 +344,7 @@ export class LocalSandbox {
       // A memory limit must OOM-kill the command that exceeds it, never the sandbox's own
       // plumbing. The idle init inherits this; a main command must stay killable, so then only
       // the outer bwrap is protected.
-      const protectedPids = this.spec.runtime?.command === undefined ? [child.pid, pid] : [child.pid];
+      const protectedPids = this.spec.runtime?.entrypoint === undefined ? [child.pid, pid] : [child.pid];
       for (const target of protectedPids) {
         try {
           writeFileSync(`/proc/${target}/oom_score_adj`, "-1000");
@@ -364,7 +366,7 @@ export class LocalSandbox {
     child.on("exit", (code, signalName) => {
       if ((this.status === "running" || this.status === "paused") && !this.teardownPromise) {
         this.exitCode = code ?? exitCodeForSignal(signalName);
-        void this.end(this.spec.runtime?.command ? "command exited" : "sandbox init exited");
+        void this.end(this.spec.runtime?.entrypoint ? "command exited" : "sandbox init exited");
       }
     });
     // The sandbox must not keep the orchestrator alive, and dies with it (--die-with-parent).
@@ -433,7 +435,7 @@ export class LocalSandbox {
     const runtime = spec.runtime;
     return (
       (runtime?.image === undefined || runtime.image === "host") &&
-      runtime?.command === undefined &&
+      runtime?.entrypoint === undefined &&
       (runtime?.workdir === undefined || path.posix.resolve(runtime.workdir) === "/workspace") &&
       spec.gpu === undefined &&
       spec.resources?.cpu === undefined &&
@@ -515,17 +517,13 @@ export class LocalSandbox {
    * a positional argument, never spliced into the script. Fails typed with the script's stderr.
    */
   private async runInside(scriptAndArgs: readonly string[], stdin?: Uint8Array): Promise<void> {
-    const result = await this.exec({
-      argv: ["/bin/sh", "-c", ...scriptAndArgs],
-      cwd: undefined,
-      env: {},
-      timeoutMs: 60_000,
-      stdin,
-      maxOutputBytes: 64 * 1024,
-      onStdout: undefined,
-      onStderr: undefined,
-      signal: undefined,
-    });
+    const result = await this.exec(
+      parseExecRequest(
+        ["/bin/sh", "-c", ...scriptAndArgs],
+        { timeoutMs: 60_000, maxOutputBytes: 64 * 1024, ...(stdin ? { stdin } : {}) },
+        this.provider,
+      ),
+    );
     if (result.exitCode !== 0) {
       const message = result.stderr.trim() || `exit code ${result.exitCode}`;
       throw new InvalidArgumentError("path", `${JSON.stringify(scriptAndArgs.at(-1))}: ${message}`, {
@@ -614,6 +612,13 @@ export class LocalSandbox {
   /** URL of a port inside the sandbox, as the host reaches it. */
   async getUrl(port: number): Promise<string> {
     this.ensureLive();
+    if (Number.isInteger(port) && !(this.spec.network?.ports ?? []).includes(port)) {
+      throw new InvalidArgumentError(
+        "port",
+        `port ${port} was not declared in network.ports at provision; declare every port a server will listen on`,
+        { provider: this.provider },
+      );
+    }
     if (this.ports) return this.ports.getUrl(port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InvalidArgumentError("port", "must be an integer from 1 to 65535", { provider: this.provider });
@@ -677,7 +682,7 @@ export class LocalSandbox {
   }
 
   /** What `inspect` reports. */
-  info(): SandboxInfo {
+  info(): SandboxInfo & SandboxNode {
     const resources = this.spec.resources;
     return {
       externalId: this.id,

@@ -3,8 +3,8 @@ import type { ExtensionName } from "./extensions.js";
 /** How strongly sandboxes are separated from the host and from each other. */
 export type IsolationMode = "vm" | "namespace" | "none";
 
-/** What a snapshot captures: files only, files and process memory, or nothing (unsupported). */
-export type SnapshotMode = "filesystem" | "memory" | false;
+/** What a snapshot captures: the filesystem only, or the filesystem and process memory. */
+export type SnapshotType = "filesystem" | "memory";
 
 /** How exec output streams: stdout and stderr kept apart, merged, or delivered only at the end. */
 export type ExecStreamingMode = "separate" | "combined" | false;
@@ -30,6 +30,11 @@ export interface CapabilityConstraints {
   readonly maxFileBytes?: number;
   /** Image references this provider understands, as short descriptions (e.g. `"dir:<path>"`). */
   readonly imageKinds: readonly string[];
+  /**
+   * Image used when `runtime.image` is absent (e.g. `"host"` or `"debian:bookworm-slim"`);
+   * `undefined` when the provider has no default and every spec must name one.
+   */
+  readonly defaultImage?: string;
 }
 
 /**
@@ -38,7 +43,10 @@ export interface CapabilityConstraints {
  */
 export interface Capabilities {
   readonly isolation: IsolationMode;
-  readonly snapshot: SnapshotMode;
+  /** `snapshot`/`restore` work. What a snapshot captures is in `snapshotTypes`. */
+  readonly snapshot: boolean;
+  /** What snapshots capture; empty exactly when `snapshot` is false. */
+  readonly snapshotTypes: readonly SnapshotType[];
   readonly execStreaming: ExecStreamingMode;
   /** A stopped sandbox can be started again under the same id. */
   readonly restart: boolean;
@@ -51,7 +59,10 @@ export interface Capabilities {
   /** `network.tailscaleAuthKey` joins sandboxes to a tailnet. */
   readonly tailscale: boolean;
   readonly architectures: readonly Architecture[];
-  /** Files survive the sandbox (volumes or snapshots that outlive the process). */
+  /**
+   * The provider offers storage that outlives a sandbox and can be attached to another one
+   * (volumes). Snapshots alone do not count: they are covered by `snapshot`.
+   */
   readonly persistentStorage: boolean;
   /** Egress policies honoured: `none` blocks all outbound traffic, `allowlist` filters it. */
   readonly egress: readonly ("none" | "all" | "allowlist")[];

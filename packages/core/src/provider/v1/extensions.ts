@@ -37,7 +37,12 @@ export interface FilesExtension {
 
 /** Reaching servers inside a sandbox. */
 export interface NetworkExtension {
-  /** A URL on which the host reaches a server listening on `port` inside the sandbox. */
+  /**
+   * A URL on which the host reaches a server listening on `port` inside the sandbox. Only ports
+   * declared in `network.ports` at provision are reachable: any other port rejects with
+   * `invalid_argument` (field `port`) on every provider, so code never depends on a backend
+   * that happens to route more.
+   */
   getUrl(port: number): Promise<string>;
 }
 

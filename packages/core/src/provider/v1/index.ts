@@ -4,9 +4,9 @@ export type {
   CapabilityConstraints,
   ExecStreamingMode,
   IsolationMode,
-  SnapshotMode,
+  SnapshotType,
 } from "./capabilities.js";
-export type { ExecOptions, ExecResult } from "./exec.js";
+export { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions, type ExecResult, MAX_OUTPUT_BYTES_LIMIT } from "./exec.js";
 export {
   EXTENSION_NAMES,
   type ExtensionName,
