@@ -14,7 +14,6 @@ const health = await provider.healthCheck();
 step(`provider "${provider.name}": ${health.healthy ? "healthy" : "UNHEALTHY"} (${health.message ?? "ok"})`);
 console.log(`\n${capabilityTable(provider.name, provider.capabilities)}\n`);
 
-const decoder = new TextDecoder();
 {
   let clock = performance.now();
   await using sandbox = await openSandbox(provider, {
@@ -28,7 +27,7 @@ const decoder = new TextDecoder();
   const ticks = await sandbox.exec(
     ["sh", "-c", 'for i in 1 2 3; do echo "tick $i"; sleep 0.1; done; echo "done" >&2'],
     {
-      onStdout: (chunk) => step(`  streamed stdout: ${JSON.stringify(decoder.decode(chunk))}`),
+      onStdout: (chunk) => step(`  streamed stdout: ${JSON.stringify(chunk)}`),
     },
   );
   step(`exec finished: exit ${ticks.exitCode}, stderr ${JSON.stringify(ticks.stderr)}, ${since(clock)}`);

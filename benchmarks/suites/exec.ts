@@ -48,7 +48,7 @@ export async function runExec(
     const { growthBytes } = await peakRssGrowth(() =>
       provider.exec(externalId, ["head", "-c", String(options.streamBytes), "/dev/zero"], {
         maxOutputBytes: 0,
-        onStdout: (chunk) => {
+        onStdoutBytes: (chunk) => {
           received += chunk.byteLength;
         },
       }),

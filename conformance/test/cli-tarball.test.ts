@@ -89,7 +89,11 @@ describe.skipIf(process.env.OPENLATTICE_SKIP_TARBALL_TEST === "1")(
       const [provider] = report.providers;
       expect(provider?.verdict).toBe("conformant");
       expect(provider?.summary).toEqual({ pass: total - 1, fail: 0, unsupported: 1, "not-run": 0 });
-      expect(provider?.declaredCapabilities).toMatchObject({ isolation: "none", snapshot: "filesystem" });
+      expect(provider?.declaredCapabilities).toMatchObject({
+        isolation: "none",
+        snapshot: true,
+        snapshotTypes: ["filesystem"],
+      });
       expect(provider?.areas).toMatchObject({ exec: "pass", files: "pass", metrics: "unsupported" });
       const junit = readFileSync(join(project, "out/report.xml"), "utf8");
       expect(junit.match(/<testcase /g)).toHaveLength(total);

@@ -14,6 +14,7 @@ import path from "node:path";
 import {
   type Capabilities,
   checkSpecAgainstCapabilities,
+  collectorsFor,
   createExecResult,
   type ExecOptions,
   type ExecResult,
@@ -21,12 +22,12 @@ import {
   exitCodeForSignal,
   type HealthReport,
   NotFoundError,
-  OutputCollector,
   type Provider,
   type ProvisionOptions,
   type ProvisionSpec,
   parseExecRequest,
   parseProvisionSpec,
+  runSetupCommand,
   type SandboxInfo,
   type SandboxNode,
   type SnapshotRef,
@@ -51,9 +52,11 @@ export class TinyProvider implements Provider {
   readonly capabilities: Capabilities = {
     isolation: "none",
     snapshot: false,
+    snapshotTypes: [],
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,
@@ -61,7 +64,7 @@ export class TinyProvider implements Provider {
     persistentStorage: false,
     egress: ["all"],
     extensions: [],
-    constraints: { gpuTypes: [], imageKinds: ["host"], maxDurationSeconds: 86_400 },
+    constraints: { gpuTypes: [], imageKinds: ["host"], defaultImage: "host", maxDurationSeconds: 86_400 },
     limitations: { isolation: "plain processes as the calling user" },
   };
   private readonly sandboxes = new Map<string, TinySandbox>();
@@ -71,7 +74,7 @@ export class TinyProvider implements Provider {
   async provision(spec: ProvisionSpec, options?: ProvisionOptions): Promise<SandboxNode> {
     const valid = parseProvisionSpec(spec, this.name);
     checkSpecAgainstCapabilities(valid, this.capabilities, this.name);
-    if (valid.runtime && valid.runtime.image !== "host") {
+    if (valid.runtime?.image !== undefined && valid.runtime.image !== "host") {
       throw new UnsupportedError("image", `runtime.image: only "host" is supported`, { provider: this.name });
     }
     options?.signal?.throwIfAborted();
@@ -102,23 +105,34 @@ export class TinyProvider implements Provider {
     if (valid.idempotencyKey) this.byKey.set(valid.idempotencyKey, id);
     const seconds = valid.duration?.maxSeconds;
     if (seconds) sandbox.timer = setTimeout(() => void this.destroy(id), seconds * 1000).unref();
-    const command = valid.runtime?.command;
-    if (command) {
-      // The sandbox lives as long as its main command.
-      void this.exec(id, command).then(
+    const entrypoint = valid.runtime?.entrypoint;
+    if (entrypoint) {
+      // The sandbox lives as long as its main process.
+      void this.exec(id, entrypoint).then(
         (result) => this.end(sandbox, result.exitCode),
         () => this.end(sandbox, 127),
       );
+    }
+    const setup = valid.runtime?.command;
+    if (setup) {
+      // Core's kit runs it to completion and destroys the sandbox when it fails.
+      await runSetupCommand({
+        provider: this.name,
+        externalId: id,
+        command: setup,
+        exec: (argv, execOptions) => this.exec(id, argv, execOptions),
+        destroy: () => this.destroy(id),
+        signal: options?.signal,
+      });
     }
     return node;
   }
 
   async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const request = parseExecRequest(argv, options, this.name);
+    const request = parseExecRequest(argv, options, this.name, this.capabilities);
     const sandbox = this.live(externalId);
     const started = performance.now();
-    const stdout = new OutputCollector(request.maxOutputBytes, request.onStdout);
-    const stderr = new OutputCollector(request.maxOutputBytes, request.onStderr);
+    const { stdout, stderr } = collectorsFor(request);
     request.signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       const child = spawn(request.argv[0]!, request.argv.slice(1), {
@@ -156,6 +170,10 @@ export class TinyProvider implements Provider {
         request.signal?.removeEventListener("abort", onAbort);
         if (group !== undefined) sandbox.groups.delete(group);
         kill(); // background processes of a finished command do not outlive it
+        stdout.end();
+        stderr.end();
+        const callbackError = stdout.callbackError ?? stderr.callbackError;
+        if (callbackError !== undefined) return reject(callbackError);
         resolve(
           createExecResult({
             // On a spawn failure Node reports a negative errno as the code.
@@ -178,7 +196,7 @@ export class TinyProvider implements Provider {
 
   async inspect(externalId: string): Promise<SandboxInfo> {
     const sandbox = this.sandboxes.get(externalId);
-    if (!sandbox) throw new NotFoundError(`no sandbox ${externalId}`, { provider: this.name });
+    if (!sandbox) return { externalId, provider: this.name, status: "terminated", reason: "not found", labels: {} };
     return {
       ...sandbox.node,
       status: sandbox.status,

@@ -9,6 +9,7 @@ import {
   type SandboxNode,
 } from "@openlattice/core";
 import type { CaseContext } from "../suite/case-context.js";
+import { LABEL_RUN } from "../suite/suite-options.js";
 
 /**
  * Awaits `operation` and returns the `SandboxError` it rejects with; throws when it resolves,
@@ -138,6 +139,20 @@ export function listOf(
   const list = (provider as unknown as { list?: unknown }).list;
   if (typeof list !== "function") return undefined;
   return (filter) => Promise.resolve(list.call(provider, filter) as readonly SandboxNode[]);
+}
+
+/**
+ * Ids of this run's live sandboxes carrying `labels` too, from the provider's `list`;
+ * `undefined` when it has none. Cases may run concurrently: a label of the case's own keeps
+ * other cases' sandboxes out.
+ */
+export async function liveIds(c: CaseContext, labels: Record<string, string> = {}): Promise<Set<string> | undefined> {
+  const list = listOf(c.raw);
+  if (!list) return undefined;
+  const nodes = await list({ labels: { ...labels, [LABEL_RUN]: c.options.runId } });
+  return new Set(
+    nodes.filter((node) => node.status !== "terminated" && node.status !== "failed").map((node) => node.externalId),
+  );
 }
 
 /**

@@ -45,8 +45,8 @@ export const EXEC_CONTROL_CASES: readonly CaseDefinition[] = [
         node.externalId,
         ["sh", "-c", "printf first; printf e1 >&2; sleep 1.5; printf second; printf e2 >&2"],
         {
-          onStdout: (chunk) => out.push({ at: Date.now(), chunk: chunk.slice() }),
-          onStderr: (chunk) => err.push(chunk.slice()),
+          onStdoutBytes: (chunk) => out.push({ at: Date.now(), chunk: chunk.slice() }),
+          onStderrBytes: (chunk) => err.push(chunk.slice()),
         },
       );
       const ended = Date.now();

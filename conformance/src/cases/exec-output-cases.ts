@@ -1,4 +1,4 @@
-import { isSandboxError } from "@openlattice/core";
+import { DEFAULT_MAX_OUTPUT_BYTES, isSandboxError, MAX_OUTPUT_BYTES_LIMIT } from "@openlattice/core";
 import { expect } from "vitest";
 import type { CaseDefinition } from "./case-definition.js";
 import { allByteValues, assertBytesEqual, joinChunks, pseudoRandomBytes } from "./case-helpers.js";
@@ -121,7 +121,9 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
     run: async (c) => {
       const node = await c.provision();
       const size = c.options.largeOutputBytes;
-      const result = await c.exec(node.externalId, patternCommand(size));
+      const result = await c.exec(node.externalId, patternCommand(size), {
+        maxOutputBytes: Math.min(size, MAX_OUTPUT_BYTES_LIMIT),
+      });
       expect(result.exitCode, "exit code").toBe(0);
       const expected = expectedPattern(size);
       if (result.stdoutBytes.byteLength === size) {
@@ -136,6 +138,14 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
         assertBytesEqual(result.stdoutBytes, expected.subarray(0, result.stdoutBytes.byteLength), "kept prefix");
         c.note(`the provider kept ${result.stdoutBytes.byteLength} of ${size} bytes (truncated: true)`);
       }
+      if (size > DEFAULT_MAX_OUTPUT_BYTES) {
+        // Without maxOutputBytes the documented default bounds what is kept.
+        const bounded = await c.exec(node.externalId, patternCommand(size));
+        expect(bounded.stdoutBytes.byteLength, "kept bytes with the default cap").toBeLessThanOrEqual(
+          DEFAULT_MAX_OUTPUT_BYTES,
+        );
+        expect(bounded.truncated, "truncated with the default cap").toBe(true);
+      }
     },
   },
   {
@@ -147,7 +157,7 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
       const streamed: Uint8Array[] = [];
       const result = await c.exec(node.externalId, patternCommand(size), {
         maxOutputBytes: limit,
-        onStdout: (chunk) => streamed.push(chunk.slice()),
+        onStdoutBytes: (chunk) => streamed.push(chunk.slice()),
       });
       expect(result.exitCode, "exit code").toBe(0);
       expect(result.truncated, "truncated").toBe(true);

@@ -3,9 +3,9 @@ import { expect } from "vitest";
 import type { CaseDefinition } from "./case-definition.js";
 
 const ISOLATION = ["vm", "namespace", "none"];
-const SNAPSHOT = ["filesystem", "memory", false];
+const SNAPSHOT_TYPES = ["filesystem", "memory"];
 const STREAMING = ["separate", "combined", false];
-const BOOLEAN_FLAGS = ["restart", "pause", "gpu", "logs", "tailscale", "persistentStorage"] as const;
+const BOOLEAN_FLAGS = ["snapshot", "restart", "pause", "pty", "gpu", "logs", "tailscale", "persistentStorage"] as const;
 
 /** The provider object itself: version, shape and a well-formed, constant capability manifest. */
 export const PROVIDER_CASES: readonly CaseDefinition[] = [
@@ -23,7 +23,11 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
     run: async (c) => {
       const caps = c.raw.capabilities;
       expect(ISOLATION, "capabilities.isolation").toContain(caps.isolation);
-      expect(SNAPSHOT, "capabilities.snapshot").toContain(caps.snapshot);
+      expect(Array.isArray(caps.snapshotTypes), "capabilities.snapshotTypes is an array").toBe(true);
+      for (const type of caps.snapshotTypes) expect(SNAPSHOT_TYPES, "capabilities.snapshotTypes[]").toContain(type);
+      expect(caps.snapshotTypes.length > 0, "snapshotTypes is non-empty exactly when snapshot is true").toBe(
+        caps.snapshot === true,
+      );
       expect(STREAMING, "capabilities.execStreaming").toContain(caps.execStreaming);
       for (const flag of BOOLEAN_FLAGS) expect(typeof caps[flag], `capabilities.${flag}`).toBe("boolean");
       expect(
@@ -41,6 +45,11 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
       expect(limits !== null && typeof limits === "object", "capabilities.constraints is an object").toBe(true);
       expect(Array.isArray(limits.gpuTypes), "constraints.gpuTypes is an array").toBe(true);
       expect(Array.isArray(limits.imageKinds), "constraints.imageKinds is an array").toBe(true);
+      if (limits.defaultImage !== undefined) {
+        expect(typeof limits.defaultImage === "string" && limits.defaultImage !== "", "constraints.defaultImage").toBe(
+          true,
+        );
+      }
       for (const key of [
         "maxGpuCount",
         "maxDurationSeconds",

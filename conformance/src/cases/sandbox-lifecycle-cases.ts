@@ -1,8 +1,8 @@
-import { SANDBOX_STATUSES } from "@openlattice/core";
+import { isSandboxError, SANDBOX_STATUSES, type SandboxError } from "@openlattice/core";
 import { expect } from "vitest";
 import { LABEL_RUN } from "../suite/suite-options.js";
 import type { CaseDefinition } from "./case-definition.js";
-import { expectSandboxError, listOf, waitForEnd } from "./case-helpers.js";
+import { expectSandboxError, listOf, liveIds, waitForEnd } from "./case-helpers.js";
 
 /** Provision, inspect and destroy over a sandbox's whole life. */
 export const SANDBOX_LIFECYCLE_CASES: readonly CaseDefinition[] = [
@@ -83,7 +83,11 @@ export const SANDBOX_LIFECYCLE_CASES: readonly CaseDefinition[] = [
   {
     id: "sandbox.inspect.unknown",
     run: async (c) => {
-      await expectSandboxError(c.provider.inspect(unknownId()), ["not_found"], "inspect(unknown id)");
+      const id = unknownId();
+      const info = await c.provider.inspect(id);
+      expect(info.status, "status of an unknown id").toBe("terminated");
+      expect(info.externalId, "externalId of an unknown id").toBe(id);
+      expect(typeof info.reason === "string" && info.reason.length > 0, "reason says why (e.g. not found)").toBe(true);
     },
   },
   {
@@ -104,10 +108,10 @@ export const SANDBOX_LIFECYCLE_CASES: readonly CaseDefinition[] = [
     id: "sandbox.destroy.after-exit",
     run: async (c) => {
       const image = c.requireImage();
-      const node = await c.provision({ runtime: { image, command: ["sh", "-c", "exit 0"] } });
+      const node = await c.provision({ runtime: { image, entrypoint: ["sh", "-c", "exit 0"] } });
       const info = await waitForEnd(c, node.externalId, c.options.timeouts.durationGraceMs);
       if (info.status !== "terminated" && info.status !== "failed") {
-        c.note(`the sandbox was still ${info.status} after its command exited; destroying it anyway`);
+        c.note(`the sandbox was still ${info.status} after its entrypoint exited; destroying it anyway`);
       }
       await c.provider.destroy(node.externalId);
       await c.provider.destroy(node.externalId);
@@ -139,10 +143,54 @@ export const SANDBOX_LIFECYCLE_CASES: readonly CaseDefinition[] = [
     id: "sandbox.command.exit",
     run: async (c) => {
       const image = c.requireImage();
-      const node = await c.provision({ runtime: { image, command: ["sh", "-c", "sleep 0.3; exit 7"] } });
+      const node = await c.provision({ runtime: { image, entrypoint: ["sh", "-c", "sleep 0.3; exit 7"] } });
       const info = await waitForEnd(c, node.externalId, c.options.timeouts.durationGraceMs);
-      expect(info.status, "status after the main command exited").toBe("terminated");
-      expect(info.exitCode, "exitCode of the main command").toBe(7);
+      expect(info.status, "status after the entrypoint exited").toBe("terminated");
+      expect(info.exitCode, "exitCode of the entrypoint").toBe(7);
+    },
+  },
+  {
+    id: "sandbox.setup-command.runs",
+    run: async (c) => {
+      const image = c.requireImage();
+      const workdir = "/tmp";
+      // The setup command writes a marker only after a pause: provision must wait for it.
+      const node = await c.provision({
+        runtime: {
+          image,
+          workdir,
+          env: { OLC_SETUP: "from-spec" },
+          command: ["sh", "-c", 'sleep 0.5; printf "%s %s" "$OLC_SETUP" "$(pwd)" > setup-marker'],
+        },
+      });
+      const marker = await c.exec(node.externalId, ["cat", `${workdir}/setup-marker`]);
+      expect(marker.exitCode, "the setup command's file exists as soon as provision resolved").toBe(0);
+      expect(marker.stdout, "the setup command saw the spec's env and workdir").toBe(`from-spec ${workdir}`);
+      expect((await c.provider.inspect(node.externalId)).status, "status after setup").toBe("running");
+    },
+  },
+  {
+    id: "sandbox.setup-command.fails",
+    run: async (c) => {
+      const image = c.requireImage();
+      const label = { "conformance.case": `setup-fails-${Math.random().toString(36).slice(2, 10)}` };
+      const error = await c
+        .provision({
+          labels: label,
+          runtime: { image, command: ["sh", "-c", "echo installing; echo 'no such package' >&2; exit 3"] },
+        })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(isSandboxError(error), `provision with a failing setup command rejects with a SandboxError`).toBe(true);
+      const failure = error as SandboxError;
+      expect(failure.code, "error code").toBe("setup_failed");
+      expect(failure.details.exitCode, "details.exitCode").toBe(3);
+      expect(String(failure.details.stderrTail), "details.stderrTail").toContain("no such package");
+      expect(String(failure.details.stdoutTail), "details.stdoutTail").toContain("installing");
+      const left = await liveIds(c, label);
+      if (left) expect([...left], "live sandboxes left behind by the failed provision").toEqual([]);
     },
   },
   {

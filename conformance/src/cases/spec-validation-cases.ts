@@ -13,6 +13,7 @@ const INVALID_SPECS: readonly { readonly spec: unknown; readonly field: string }
   { spec: { name: "-starts-with-dash" }, field: "name" },
   { spec: { runtime: { image: "x", workdir: "relative/dir" } }, field: "runtime.workdir" },
   { spec: { runtime: { image: "x", command: [] } }, field: "runtime.command" },
+  { spec: { runtime: { entrypoint: [] } }, field: "runtime.entrypoint" },
   { spec: { runtime: { image: "" } }, field: "runtime.image" },
   { spec: { unknownTopLevelField: true }, field: "unknownTopLevelField" },
   { spec: { resources: { memoryMiB: 512, swapMiB: 1 } }, field: "resources.swapMiB" },

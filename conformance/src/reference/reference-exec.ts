@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import {
+  collectorsFor,
   createExecResult,
   type ExecRequest,
   type ExecResult,
   exitCodeForSignal,
-  OutputCollector,
+  type OutputCollector,
 } from "@openlattice/core";
 
 /** Host processes a command runs as: one process group per exec, so the whole tree can be signalled. */
@@ -33,10 +34,8 @@ export function runProcess(request: ExecRequest, options: RunOptions): Promise<E
     const [program, ...args] = request.argv as [string, ...string[]];
     // detached: the child leads a new process group, which is what timeouts, aborts and pause signal.
     const child = spawn(program, args, { cwd: options.cwd, env: { ...options.env }, detached: true, stdio: "pipe" });
-    const stdout = new OutputCollector(request.maxOutputBytes, request.onStdout);
-    const stderr = new OutputCollector(request.maxOutputBytes, request.onStderr);
+    const { stdout, stderr } = collectorsFor(request);
     let timedOut = false;
-    let callbackError: unknown;
     const pid = child.pid;
     if (pid !== undefined) options.groups.add(pid);
     const stop = () => {
@@ -53,14 +52,9 @@ export function runProcess(request: ExecRequest, options: RunOptions): Promise<E
       reject(request.signal?.reason);
     };
     request.signal?.addEventListener("abort", onAbort, { once: true });
-    const push = (collector: OutputCollector) => (chunk: Buffer) => {
-      try {
-        collector.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      } catch (error) {
-        // A throwing callback is the caller's bug, not the command's: report it after the command ends.
-        callbackError ??= error;
-      }
-    };
+    // A throwing callback is the caller's bug, not the command's: the collector keeps the error
+    // and the exec rejects with it after the command ends.
+    const push = (collector: OutputCollector) => (chunk: Buffer) => collector.push(chunk);
     child.stdout.on("data", push(stdout));
     child.stderr.on("data", push(stderr));
     child.stdin.on("error", () => {
@@ -77,6 +71,9 @@ export function runProcess(request: ExecRequest, options: RunOptions): Promise<E
       // Background children keep the group alive (servers, loops): keep tracking it until it is empty.
       if (pid !== undefined && !groupAlive(pid)) options.groups.delete(pid);
       if (request.signal?.aborted) return reject(request.signal.reason);
+      stdout.end();
+      stderr.end();
+      const callbackError = stdout.callbackError ?? stderr.callbackError;
       if (callbackError !== undefined) return reject(callbackError);
       if (spawnError?.code === "ENOENT" || spawnError?.code === "EACCES") {
         // What a shell reports for a program it cannot find or run.

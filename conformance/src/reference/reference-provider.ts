@@ -25,6 +25,7 @@ import {
   parseExecRequest,
   parseProvisionSpec,
   parseSnapshotRef,
+  runSetupCommand,
   type SandboxInfo,
   type SandboxNode,
   type SandboxStatus,
@@ -97,10 +98,12 @@ export class ReferenceProvider implements Provider {
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: Capabilities = Object.freeze({
     isolation: "none",
-    snapshot: "filesystem",
+    snapshot: true,
+    snapshotTypes: ["filesystem"],
     execStreaming: "separate",
     restart: false,
     pause: true,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,
@@ -112,6 +115,7 @@ export class ReferenceProvider implements Provider {
       gpuTypes: [],
       maxDurationSeconds: 24 * 3600,
       imageKinds: [`${REFERENCE_IMAGE} (the host's userland)`],
+      defaultImage: REFERENCE_IMAGE,
     },
     limitations: { isolation: "host processes in a temp directory: a reference for reading, not a security boundary" },
   } satisfies Capabilities);
@@ -135,11 +139,26 @@ export class ReferenceProvider implements Provider {
       await this.destroy(sandbox.id);
       throw options.signal.reason;
     }
+    await this.setUp(sandbox, options?.signal);
     return this.nodeOf(sandbox);
   }
 
+  /** Runs the spec's setup command to completion; a failure destroys the sandbox (core's kit). */
+  protected async setUp(sandbox: ReferenceSandbox, signal?: AbortSignal): Promise<void> {
+    const command = sandbox.spec.runtime?.command;
+    if (!command) return;
+    await runSetupCommand({
+      provider: this.name,
+      externalId: sandbox.id,
+      command,
+      exec: (argv, execOptions) => this.exec(sandbox.id, argv, execOptions),
+      destroy: () => this.destroy(sandbox.id),
+      signal,
+    });
+  }
+
   async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const request = parseExecRequest(argv, options, this.name);
+    const request = parseExecRequest(argv, options, this.name, this.capabilities);
     const sandbox = this.live(externalId);
     if (sandbox.status === "paused")
       throw new ConflictError(`sandbox ${externalId} is paused`, { provider: this.name });
@@ -168,7 +187,8 @@ export class ReferenceProvider implements Provider {
 
   async inspect(externalId: string): Promise<SandboxInfo> {
     const sandbox = sandboxes.get(externalId);
-    if (!sandbox) throw new NotFoundError(`no sandbox ${JSON.stringify(externalId)}`, { provider: this.name });
+    // An id this provider never made (or forgot) is simply over.
+    if (!sandbox) return { externalId, provider: this.name, status: "terminated", reason: "not found", labels: {} };
     return {
       ...this.nodeOf(sandbox),
       startedAt: sandbox.createdAt,
@@ -208,7 +228,9 @@ export class ReferenceProvider implements Provider {
     const snapshot = snapshots.get(parsed.externalId);
     if (!snapshot) throw new NotFoundError(`no snapshot ${JSON.stringify(parsed.externalId)}`, { provider: this.name });
     const spec = this.validateSpec(mergeSpec(snapshot.spec as ProvisionSpec, overrides));
-    return this.nodeOf(await this.create(spec, snapshot.dir));
+    const sandbox = await this.create(spec, snapshot.dir);
+    await this.setUp(sandbox);
+    return this.nodeOf(sandbox);
   }
 
   async healthCheck(): Promise<HealthReport> {
@@ -341,14 +363,14 @@ export class ReferenceProvider implements Provider {
       sandbox.timer = setTimeout(() => this.end(sandbox, "duration limit"), seconds * 1000);
       sandbox.timer.unref();
     }
-    const command = spec.runtime?.command;
-    if (command) {
-      const [program, ...args] = command as [string, ...string[]];
+    const entrypoint = spec.runtime?.entrypoint;
+    if (entrypoint) {
+      const [program, ...args] = entrypoint as [string, ...string[]];
       const main = spawn(program, args, { cwd: workdir, env: sandbox.env, detached: true, stdio: "ignore" });
       sandbox.main = main;
       if (main.pid !== undefined) sandbox.groups.add(main.pid);
-      main.on("error", () => this.end(sandbox, "command could not start", 127));
-      main.on("exit", (code, signal) => this.end(sandbox, "command exited", code ?? exitCodeForSignal(signal)));
+      main.on("error", () => this.end(sandbox, "entrypoint could not start", 127));
+      main.on("exit", (code, signal) => this.end(sandbox, "entrypoint exited", code ?? exitCodeForSignal(signal)));
       main.unref();
     }
     return sandbox;

@@ -7,10 +7,7 @@ import { SELF_TEST_OPTIONS } from "../self-test-options.js";
 class DestroyNotIdempotent extends ReferenceProvider {
   private readonly destroyed = new Set<string>();
   override async destroy(externalId: string): Promise<void> {
-    const known = await this.inspect(externalId).then(
-      () => true,
-      () => false,
-    );
+    const known = (await this.inspect(externalId)).reason !== "not found";
     if (!known || this.destroyed.has(externalId)) throw new NotFoundError(`no sandbox ${externalId}`);
     this.destroyed.add(externalId);
     await super.destroy(externalId);

@@ -5,7 +5,11 @@ import { SELF_TEST_OPTIONS } from "../self-test-options.js";
 
 /** Bug: capabilities say snapshots are unsupported, yet snapshot works instead of throwing unsupported. */
 class SnapshotUnsupportedLie extends ReferenceProvider {
-  override readonly capabilities: Capabilities = { ...new ReferenceProvider().capabilities, snapshot: false };
+  override readonly capabilities: Capabilities = {
+    ...new ReferenceProvider().capabilities,
+    snapshot: false,
+    snapshotTypes: [],
+  };
 }
 
 describeProvider({

@@ -15,7 +15,7 @@ describeProvider({
   createProvider: () => new SpecNotValidated(),
   options: {
     ...SELF_TEST_OPTIONS,
-    // An invalid spec (an empty runtime.command) gets half-created before failing: the leak check
+    // An invalid spec (an empty runtime.entrypoint) gets half-created before failing: the leak check
     // finds that sandbox through list() by the run label.
     expectFailures: ["spec.invalid.rejected", "spec.unsupported.rejected", "spec.limits.enforced", "cleanup.no-leaks"],
   },

@@ -6,10 +6,16 @@ import { SELF_TEST_OPTIONS } from "../self-test-options.js";
 /** Bug: output callbacks fire only once the command has ended, although execStreaming is claimed. */
 class StreamingAtEnd extends ReferenceProvider {
   override async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const { onStdout, onStderr, ...rest } = options ?? {};
+    const { onStdout, onStderr, onStdoutBytes, onStderrBytes, ...rest } = options ?? {};
     const result = await super.exec(externalId, argv, rest);
-    if (result.stdoutBytes.byteLength > 0) onStdout?.(result.stdoutBytes);
-    if (result.stderrBytes.byteLength > 0) onStderr?.(result.stderrBytes);
+    if (result.stdoutBytes.byteLength > 0) {
+      onStdoutBytes?.(result.stdoutBytes);
+      onStdout?.(result.stdout);
+    }
+    if (result.stderrBytes.byteLength > 0) {
+      onStderrBytes?.(result.stderrBytes);
+      onStderr?.(result.stderr);
+    }
     return result;
   }
 }

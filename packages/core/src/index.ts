@@ -13,7 +13,16 @@ export {
 export { type OpenSandboxOptions, openSandbox, restoreSandbox, Sandbox } from "./handle/sandbox.js";
 export { provisionSpecJsonSchema } from "./json-schema.js";
 export * from "./provider/v1/index.js";
-export { createExecResult, exitCodeForSignal, OutputCollector } from "./provider-kit/index.js";
+export {
+  collectorsFor,
+  createExecResult,
+  exitCodeForSignal,
+  type OutputCallbacks,
+  OutputCollector,
+  runSetupCommand,
+  SETUP_OUTPUT_TAIL_BYTES,
+  type SetupCommandRun,
+} from "./provider-kit/index.js";
 export {
   containsSecret,
   isRegisteredSecret,
@@ -26,7 +35,18 @@ export {
 } from "./redaction/secrets.js";
 export { type RetryPolicy, retryDelayBounds, withRetry } from "./retry/with-retry.js";
 export { assertProvider } from "./validation/assert-provider.js";
-export { type ExecRequest, MAX_ARGV_BYTES, MAX_TIMEOUT_MS, parseExecRequest } from "./validation/parse-exec-request.js";
+export {
+  type ExecRequest,
+  MAX_ARGV_BYTES,
+  MAX_TIMEOUT_MS,
+  parseExecRequest,
+  parsePty,
+} from "./validation/parse-exec-request.js";
+export {
+  type ProcessStartRequest,
+  parseProcessStart,
+  parseTerminalSize,
+} from "./validation/parse-process-start.js";
 export {
   checkSpecAgainstCapabilities,
   mergeSpec,

@@ -47,7 +47,7 @@ describe("error classes", () => {
 
   it("covers every stable code exactly once", () => {
     expect([...ERROR_CODES].sort()).toEqual(Object.keys(DEFAULT_RETRYABLE).sort());
-    expect(ERROR_CODES).toHaveLength(11);
+    expect(ERROR_CODES).toHaveLength(12);
   });
 
   it("lets the thrower override retryable and keeps the cause", () => {

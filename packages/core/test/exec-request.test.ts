@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, MAX_ARGV_BYTES, parseExecRequest } from "../src/index.js";
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  InvalidArgumentError,
+  MAX_ARGV_BYTES,
+  MAX_OUTPUT_BYTES_LIMIT,
+  parseExecRequest,
+} from "../src/index.js";
 
 function fieldOf(argv: unknown, options?: unknown): string {
   try {
@@ -22,6 +28,23 @@ describe("parseExecRequest", () => {
     expect(request.cwd).toBe("../odd dir");
     expect(request.timeoutMs).toBe(5);
     expect(request.maxOutputBytes).toBe(0);
+  });
+
+  it("applies the default output cap, so no provider can forget to bound what it keeps", () => {
+    expect(parseExecRequest(["true"], undefined).maxOutputBytes).toBe(DEFAULT_MAX_OUTPUT_BYTES);
+    expect(parseExecRequest(["true"], {}).maxOutputBytes).toBe(DEFAULT_MAX_OUTPUT_BYTES);
+    expect(parseExecRequest(["true"], { maxOutputBytes: MAX_OUTPUT_BYTES_LIMIT }).maxOutputBytes).toBe(
+      MAX_OUTPUT_BYTES_LIMIT,
+    );
+  });
+
+  it("passes text and byte callbacks through separately", () => {
+    const onStdout = (_chunk: string) => {};
+    const onStderrBytes = (_chunk: Uint8Array) => {};
+    const request = parseExecRequest(["true"], { onStdout, onStderrBytes });
+    expect(request.onStdout).toBe(onStdout);
+    expect(request.onStderrBytes).toBe(onStderrBytes);
+    expect(request.onStdoutBytes).toBeUndefined();
   });
 
   it("encodes string stdin as UTF-8 and keeps bytes as given", () => {
@@ -52,6 +75,7 @@ describe("parseExecRequest", () => {
     [["echo"], { env: { "A=B": "1" } }, 'env["A=B"]'],
     [["echo"], { env: { "": "1" } }, 'env[""]'],
     [["echo"], { env: { A: 1 } }, 'env["A"]'],
+    [["echo"], { env: JSON.parse('{"__proto__":"x"}') }, 'env["__proto__"]'],
     [["echo"], { env: { A: "\u0000" } }, 'env["A"]'],
     [["echo"], { timeoutMs: 0 }, "timeoutMs"],
     [["echo"], { timeoutMs: 1.5 }, "timeoutMs"],
@@ -60,6 +84,8 @@ describe("parseExecRequest", () => {
     [["echo"], { stdin: 5 }, "stdin"],
     [["echo"], { onStdout: "log" }, "onStdout"],
     [["echo"], { onStderr: {} }, "onStderr"],
+    [["echo"], { onStdoutBytes: "x" }, "onStdoutBytes"],
+    [["echo"], { maxOutputBytes: MAX_OUTPUT_BYTES_LIMIT + 1 }, "maxOutputBytes"],
     [["echo"], { signal: {} }, "signal"],
   ])("rejects argv %j with options %j naming %s", (argv, options, field) => {
     expect(fieldOf(argv, options)).toBe(field);

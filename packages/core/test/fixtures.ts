@@ -5,9 +5,11 @@ export function testCapabilities(overrides: Partial<Capabilities> = {}): Capabil
   return {
     isolation: "none",
     snapshot: false,
+    snapshotTypes: [],
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,

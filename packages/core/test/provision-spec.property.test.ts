@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { InvalidArgumentError, parseProvisionSpec } from "../src/index.js";
 
 const noNul = (arbitrary: fc.Arbitrary<string>) => arbitrary.filter((value) => !value.includes("\u0000"));
-const envName = noNul(fc.string({ minLength: 1, maxLength: 20 })).filter((name) => !name.includes("="));
+const envName = noNul(fc.string({ minLength: 1, maxLength: 20 })).filter(
+  (name) => !name.includes("=") && name !== "__proto__",
+);
 const labelKey = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,20}$/);
 
 /** Arbitrary valid specs: every section optional, values anywhere in their allowed ranges. */

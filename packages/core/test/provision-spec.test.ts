@@ -47,7 +47,6 @@ describe("parseProvisionSpec", () => {
     [[], "spec"],
     ["x", "spec"],
     [{ bogus: 1 }, "bogus"],
-    [{ runtime: {} }, "runtime.image"],
     [{ runtime: { image: "" } }, "runtime.image"],
     [{ runtime: { image: "a\u0000b" } }, "runtime.image"],
     [{ runtime: { image: "x", extra: true } }, "runtime.extra"],
@@ -55,6 +54,10 @@ describe("parseProvisionSpec", () => {
     [{ runtime: { image: "x", command: [] } }, "runtime.command"],
     [{ runtime: { image: "x", command: ["ok", 3] } }, "runtime.command[1]"],
     [{ runtime: { image: "x", command: ["a\u0000"] } }, "runtime.command[0]"],
+    [{ runtime: { image: "x", entrypoint: [] } }, "runtime.entrypoint"],
+    [{ runtime: { image: "x", entrypoint: "python app.py" } }, "runtime.entrypoint"],
+    [{ runtime: { image: 3 } }, "runtime.image"],
+    [{ runtime: { env: JSON.parse('{"__proto__":"x"}') } }, 'runtime.env["__proto__"]'],
     [{ runtime: { image: "x", env: { "A=B": "1" } } }, 'runtime.env["A=B"]'],
     [{ runtime: { image: "x", env: { A: 1 } } }, "runtime.env.A"],
     [{ runtime: { image: "x", env: { A: "nul\u0000" } } }, "runtime.env.A"],
@@ -88,6 +91,28 @@ describe("parseProvisionSpec", () => {
     [{ idempotencyKey: "with space" }, "idempotencyKey"],
   ])("rejects %j naming field %s", (spec, field) => {
     expect(fieldOf(spec)).toBe(field);
+  });
+
+  it("accepts a runtime without an image (the provider's default image applies)", () => {
+    expect(parseProvisionSpec({ runtime: { command: ["pip", "install", "flask"] } }).runtime?.image).toBeUndefined();
+  });
+
+  it.each([
+    [{ labels: { a: 3 } }, "labels.a: label value must be a string"],
+    [{ runtime: { image: 3 } }, "runtime.image: image must be a string"],
+    [{ runtime: { env: { A: 1 } } }, "runtime.env.A: environment variable value must be a string"],
+    [{ network: { egress: "some" } }, 'network.egress: egress must be "none", "all" or { allow:'],
+    [{ resources: { cpu: "2" } }, "resources.cpu: cpu must be a number of cores"],
+    [{ gpu: { type: "T4" } }, "gpu.count: gpu count is required"],
+    [{ runtime: "host" }, "runtime: must be an object, not a string"],
+  ])("words the problem in %j as something to fix, not as zod internals", (spec, message) => {
+    try {
+      parseProvisionSpec(spec);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toContain(message);
+      expect((error as Error).message).not.toMatch(/Invalid input|expected \w+, received/);
+    }
   });
 
   it("keeps every problem in details.issues", () => {

@@ -66,12 +66,16 @@ export class RecordingProvider implements Provider {
 
   /** Emits `chunks` chunks of 1 KiB, one per macrotask, honouring the abort signal. */
   private async stream(chunks: number, options?: ExecOptions): Promise<ExecResult> {
-    const out = new OutputCollector(Number.POSITIVE_INFINITY, options?.onStdout);
+    const out = new OutputCollector(Number.POSITIVE_INFINITY, {
+      onText: options?.onStdout,
+      onBytes: options?.onStdoutBytes,
+    });
     for (let index = 0; index < chunks; index++) {
       options?.signal?.throwIfAborted();
       out.push(new Uint8Array(1024).fill(index % 256));
       await new Promise((resolve) => setImmediate(resolve));
     }
+    out.end();
     return createExecResult({ exitCode: 0, stdoutBytes: out.bytes(), stderrBytes: new Uint8Array(), durationMs: 0 });
   }
 

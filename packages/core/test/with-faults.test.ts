@@ -76,7 +76,7 @@ describe("withFaults", () => {
     const node = await provider.provision({});
     const seen: number[] = [];
     await expect(
-      provider.exec(node.externalId, ["stream", "64"], { onStdout: (chunk) => seen.push(chunk.byteLength) }),
+      provider.exec(node.externalId, ["stream", "64"], { onStdoutBytes: (chunk) => seen.push(chunk.byteLength) }),
     ).rejects.toMatchObject({ code: "unavailable", message: expect.stringContaining("stream cut") });
     expect(seen.reduce((sum, size) => sum + size, 0)).toBe(4096);
     expect(provider.faultStats.streamCuts).toBe(1);

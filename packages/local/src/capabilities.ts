@@ -55,15 +55,18 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
   if (pause) extensions.push("lifecycle");
   return {
     isolation: tier,
-    snapshot: "filesystem",
+    snapshot: true,
+    snapshotTypes: ["filesystem"],
     execStreaming: "separate",
     restart: false,
     pause,
+    pty: false,
     gpu,
     logs: false,
     tailscale: false,
     architectures: architectures(),
-    persistentStorage: true,
+    // Snapshots outlive sandboxes, but there are no volumes to attach to another sandbox.
+    persistentStorage: false,
     egress: tier === "namespace" ? ["none", "all"] : ["all"],
     extensions,
     constraints: {
@@ -73,6 +76,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
       maxMemoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
       maxFileBytes: MAX_FILE_BYTES,
       imageKinds: tier === "namespace" ? [...IMAGE_KINDS] : ["host"],
+      defaultImage: "host",
     },
     limitations,
   };

@@ -7,7 +7,6 @@ export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
 export { LocalProvider, type PruneOptions, pruneSnapshots } from "./local-provider.js";
 export {
-  DEFAULT_MAX_OUTPUT_BYTES,
   defaultStateDir,
   type IsolationPreference,
   type IsolationTier,

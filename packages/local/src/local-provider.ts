@@ -12,6 +12,7 @@ import {
   type ProvisionSpec,
   parseExecRequest,
   parseProvisionSpec,
+  runSetupCommand,
   type SandboxInfo,
   type SandboxNode,
   type SnapshotRef,
@@ -139,14 +140,31 @@ export class LocalProvider implements Provider {
     const valid = parseProvisionSpec(spec, PROVIDER);
     checkSpecAgainstCapabilities(valid, this.capabilities, PROVIDER);
     const key = valid.idempotencyKey;
-    if (key === undefined) return this.create(valid, options);
+    if (key === undefined) return this.createAndSetUp(valid, options);
     const existing = this.idempotency.get(key);
     if (existing) return existing;
-    const created = this.create(valid, options);
+    const created = this.createAndSetUp(valid, options);
     this.idempotency.set(key, created);
     created.catch(() => this.idempotency.delete(key));
     return created;
   };
+
+  /** Creates the sandbox, then runs the spec's setup command to completion (see `runSetupCommand`). */
+  private async createAndSetUp(spec: ValidProvisionSpec, options: ProvisionOptions, manifest?: SnapshotManifest) {
+    const node = await this.create(spec, options, manifest);
+    const command = spec.runtime?.command;
+    if (command) {
+      await runSetupCommand({
+        provider: PROVIDER,
+        externalId: node.externalId,
+        command,
+        exec: (argv, execOptions) => this.exec(node.externalId, argv, execOptions),
+        destroy: () => this.destroy(node.externalId),
+        signal: options.signal,
+      });
+    }
+    return node;
+  }
 
   private async create(spec: ValidProvisionSpec, options: ProvisionOptions, manifest?: SnapshotManifest) {
     const image = admitSpec(spec, this.tier, this.capabilities, this.probe);
@@ -213,7 +231,7 @@ export class LocalProvider implements Provider {
   }
 
   exec = async (externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> => {
-    const request = parseExecRequest(argv, options, PROVIDER);
+    const request = parseExecRequest(argv, options, PROVIDER, this.capabilities);
     return this.lookup(externalId).exec(request);
   };
 
@@ -241,18 +259,23 @@ export class LocalProvider implements Provider {
     }
   }
 
-  inspect = async (externalId: string): Promise<SandboxInfo> => this.lookup(externalId).info();
+  inspect = async (externalId: string): Promise<SandboxInfo> => {
+    if (typeof externalId === "string" && externalId !== "" && !this.sandboxes.has(externalId)) {
+      return { externalId, provider: PROVIDER, status: "terminated", reason: "not found", labels: {} };
+    }
+    return this.lookup(externalId).info();
+  };
 
   snapshot = async (externalId: string): Promise<SnapshotRef> => this.snapshots.snapshot(this.lookup(externalId));
 
   restore = async (ref: SnapshotRef, overrides?: Partial<ProvisionSpec>): Promise<SandboxNode> => {
     const { manifest, spec } = await this.snapshots.resolve(ref, overrides, this.options.stateDir);
     checkSpecAgainstCapabilities(spec, this.capabilities, PROVIDER);
-    return this.create(spec, {}, manifest);
+    return this.createAndSetUp(spec, {}, manifest);
   };
 
   /** Live sandboxes of this provider (not part of spec v1), optionally only those carrying every given label. */
-  async list(filter: { labels?: Readonly<Record<string, string>> } = {}): Promise<SandboxInfo[]> {
+  async list(filter: { labels?: Readonly<Record<string, string>> } = {}): Promise<(SandboxInfo & SandboxNode)[]> {
     const wanted = Object.entries(filter.labels ?? {});
     return [...this.sandboxes.values()]
       .filter((sandbox) => sandbox.status === "running" || sandbox.status === "paused")

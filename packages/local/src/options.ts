@@ -9,7 +9,7 @@ export type IsolationTier = "namespace" | "none";
 
 /**
  * Pre-started sandboxes for default-shaped specs (host image, default workdir, no egress, no cpu
- * limit or GPU, no main command). `size` sandboxes are kept ready; once fewer than `lowWater`
+ * limit or GPU, no entrypoint). `size` sandboxes are kept ready; once fewer than `lowWater`
  * are, the pool refills to `size` in the background, `concurrency` starts at a time, after
  * hand-outs have paused for a moment (a burst is not slowed by its own refill).
  */
@@ -50,9 +50,6 @@ export interface LocalProviderOptions {
   /** The agent binary, instead of the one this package ships (`bin/openlattice-agent-linux-<arch>`). */
   agentBinary?: string;
 }
-
-/** Kept output per stream of an exec that sets no `maxOutputBytes`; the rest still streams to the callbacks. */
-export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 /** Options with defaults applied. */
 export interface ResolvedOptions {

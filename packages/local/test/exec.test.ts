@@ -38,8 +38,12 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect(withEnv.stdout).toBe("b|x y $z");
     const later = await p.exec(externalId, ["sh", "-c", 'printf "%s|%s" "$BASE" "$EXTRA"']);
     expect(later.stdout).toBe("b|");
-    await expect(p.exec(externalId, ["true"], { cwd: "no/such/dir" })).rejects.toMatchObject({
+    // A missing working directory is not_found (the command never runs elsewhere); a file is invalid.
+    await expect(p.exec(externalId, ["true"], { cwd: "no/such/dir" })).rejects.toMatchObject({ code: "not_found" });
+    await p.getExtension(externalId, "files")?.write("plain-file", "x");
+    await expect(p.exec(externalId, ["true"], { cwd: "plain-file" })).rejects.toMatchObject({
       code: "invalid_argument",
+      field: "cwd",
     });
   });
 
@@ -66,7 +70,7 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
         firstChunkAt ||= Date.now();
       },
       onStderr: (chunk) => {
-        errChunks += Buffer.from(chunk).toString();
+        errChunks += chunk;
       },
     });
     const finishedAt = Date.now();
@@ -86,7 +90,7 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
       let streamed = 0;
       const result = await p.exec(externalId, ["head", "-c", "100000", "/dev/zero"], {
         maxOutputBytes: 1000,
-        onStdout: (chunk) => {
+        onStdoutBytes: (chunk) => {
           streamed += chunk.byteLength;
         },
       });
@@ -138,10 +142,10 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect((await p.inspect(externalId)).status).toBe("terminated");
   });
 
-  it.skipIf(skip)(name("runs the spec's main command and ends the sandbox when it exits"), async () => {
+  it.skipIf(skip)(name("runs the spec's entrypoint and ends the sandbox when it exits"), async () => {
     const p = provider();
     const { externalId } = await p.provision({
-      runtime: { image: "host", command: ["sh", "-c", "sleep 0.3; exit 7"] },
+      runtime: { image: "host", entrypoint: ["sh", "-c", "sleep 0.3; exit 7"] },
     });
     expect((await p.inspect(externalId)).status).toBe("running");
     const deadline = Date.now() + 5000;

@@ -12,8 +12,8 @@ describe.each(TIERS)("network.getUrl (%s tier)", (tier) => {
 
   it.skipIf(skip)(name("returns an http://127.0.0.1 URL that reaches a server inside the sandbox"), async () => {
     const p = provider();
-    const { externalId } = await p.provision({});
     const port = 20000 + Math.floor(Math.random() * 20000);
+    const { externalId } = await p.provision({ network: { ports: [port] } });
     const started = await p.exec(externalId, ["sh", "-c", `nohup node -e '${server(port)}' >/dev/null 2>&1 &`]);
     expect(started.exitCode).toBe(0);
     const network = p.getExtension(externalId, "network");
@@ -29,6 +29,11 @@ describe.each(TIERS)("network.getUrl (%s tier)", (tier) => {
     const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${url}/${i}`).then((r) => r.text())));
     expect(bodies.every((text, i) => text.endsWith(` /${i}`))).toBe(true);
     await expect(network?.getUrl(0)).rejects.toMatchObject({ code: "invalid_argument" });
+    // A port not declared at provision is refused on every provider (spec v1), with the fix named.
+    await expect(network?.getUrl(port === 65535 ? port - 1 : port + 1)).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringContaining("network.ports"),
+    });
     await p.destroy(externalId);
     await expect(fetch(`${url}/after`)).rejects.toThrow();
   });

@@ -89,6 +89,28 @@ export class CapacityError extends SandboxError {
   }
 }
 
+/**
+ * The spec's setup command (`runtime.command`) exited non-zero, so provisioning failed and the
+ * sandbox was destroyed. `exitCode` is the command's; `details.stdoutTail`/`stderrTail` hold the
+ * last bytes of its output (redacted), enough to see why.
+ */
+export class SetupCommandError extends SandboxError {
+  readonly exitCode: number;
+  constructor(
+    exitCode: number,
+    message: string,
+    options: SandboxErrorOptions & { stdoutTail?: string; stderrTail?: string } = {},
+  ) {
+    const { stdoutTail, stderrTail, ...rest } = options;
+    super("setup_failed", message, {
+      ...rest,
+      details: { exitCode, stdoutTail: stdoutTail ?? "", stderrTail: stderrTail ?? "", ...rest.details },
+    });
+    this.name = "SetupCommandError";
+    this.exitCode = exitCode;
+  }
+}
+
 /** A bug or an unexpected backend answer. */
 export class InternalError extends SandboxError {
   constructor(message: string, options: SandboxErrorOptions = {}) {

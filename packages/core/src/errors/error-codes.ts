@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   "conflict",
   "terminated",
   "capacity",
+  "setup_failed",
   "internal",
 ] as const;
 
@@ -31,6 +32,7 @@ export const DEFAULT_RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   conflict: false,
   terminated: false,
   capacity: true,
+  setup_failed: false,
   internal: false,
 };
 

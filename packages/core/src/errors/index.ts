@@ -6,6 +6,7 @@ export {
   InvalidArgumentError,
   NotFoundError,
   RateLimitedError,
+  SetupCommandError,
   TerminatedError,
   TimeoutError,
   UnavailableError,

@@ -95,22 +95,32 @@ export function withFaults<P extends Provider>(provider: P, options: FaultOption
     const signal = userSignal ? AbortSignal.any([userSignal, controller.signal]) : controller.signal;
     let seen = 0;
     let cut = false;
-    const count = (forward?: (chunk: Uint8Array) => void) => (chunk: Uint8Array) => {
-      if (cut) return;
-      const room = limit - seen;
-      seen += chunk.byteLength;
-      forward?.(room >= chunk.byteLength ? chunk : chunk.subarray(0, Math.max(0, room)));
-      if (seen >= limit) {
-        cut = true;
-        stats.streamCuts += 1;
-        controller.abort(injected("exec", "unavailable", `stream cut after ${limit} bytes`));
-      }
+    // The cut is counted on bytes, so the wrapper takes over both callbacks of each stream:
+    // it forwards bytes as they are and decodes text itself, incrementally, like providers do.
+    const count = (onText?: (chunk: string) => void, onBytes?: (chunk: Uint8Array) => void) => {
+      const decoder = onText ? new TextDecoder() : undefined;
+      return (chunk: Uint8Array) => {
+        if (cut) return;
+        const room = limit - seen;
+        seen += chunk.byteLength;
+        const part = room >= chunk.byteLength ? chunk : chunk.subarray(0, Math.max(0, room));
+        onBytes?.(part);
+        const text = decoder?.decode(part, { stream: true });
+        if (text) onText?.(text);
+        if (seen >= limit) {
+          cut = true;
+          stats.streamCuts += 1;
+          controller.abort(injected("exec", "unavailable", `stream cut after ${limit} bytes`));
+        }
+      };
     };
     const call = provider.exec(externalId, argv, {
       ...execOptions,
       signal,
-      onStdout: count(execOptions?.onStdout),
-      onStderr: count(execOptions?.onStderr),
+      onStdout: undefined,
+      onStderr: undefined,
+      onStdoutBytes: count(execOptions?.onStdout, execOptions?.onStdoutBytes),
+      onStderrBytes: count(execOptions?.onStderr, execOptions?.onStderrBytes),
     });
     return call.then(
       (result) => {

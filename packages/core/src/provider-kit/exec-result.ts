@@ -2,16 +2,21 @@ import type { ExecResult } from "../provider/v1/exec.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
-/** Builds an `ExecResult` from raw output bytes, decoding the text fields once. */
+/**
+ * Builds an `ExecResult` from raw output bytes, decoding the text fields once. The bytes are
+ * what an `OutputCollector` kept, so decoding is bounded by the request's `maxOutputBytes`.
+ */
 export function createExecResult(fields: {
   exitCode: number;
   stdoutBytes: Uint8Array;
   stderrBytes: Uint8Array;
   timedOut?: boolean;
   truncated?: boolean;
+  oomKilled?: boolean;
   durationMs: number;
 }): ExecResult {
   return {
+    ...(fields.oomKilled === undefined ? {} : { oomKilled: fields.oomKilled }),
     exitCode: fields.exitCode,
     stdout: decoder.decode(fields.stdoutBytes),
     stderr: decoder.decode(fields.stderrBytes),

@@ -17,9 +17,26 @@ export function parseProvisionSpec(spec: unknown, provider?: string): ValidProvi
   // Register before validating: a rejected spec's key must not leak through the error either.
   const key = (spec as { network?: { tailscaleAuthKey?: unknown } }).network?.tailscaleAuthKey;
   if (typeof key === "string") registerSecret(key);
+  rejectProtoKeys(spec as Record<string, unknown>, provider);
   const result = ProvisionSpecSchema.safeParse(spec);
   if (!result.success) throw toInvalidArgument(result.error as z.ZodError, "", provider);
   return result.data;
+}
+
+/**
+ * A "__proto__" own key (JSON.parse makes them) cannot survive into a plain object: zod's
+ * output would silently drop it. Refuse it by name instead of losing it.
+ */
+function rejectProtoKeys(spec: Record<string, unknown>, provider: string | undefined): void {
+  const maps: [string, unknown][] = [
+    ["runtime.env", (spec.runtime as Record<string, unknown> | undefined)?.env],
+    ["labels", spec.labels],
+  ];
+  for (const [field, map] of maps) {
+    if (map !== null && typeof map === "object" && Object.hasOwn(map, "__proto__")) {
+      throw new InvalidArgumentError(`${field}["__proto__"]`, '"__proto__" is not supported as a key', { provider });
+    }
+  }
 }
 
 /**

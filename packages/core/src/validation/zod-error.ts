@@ -26,7 +26,7 @@ export function toInvalidArgument(error: z.ZodError, root: string, provider?: st
         message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((key) => JSON.stringify(key)).join(", ")}`,
       };
     }
-    return { field: formatFieldPath(root, issue.path), message: issue.message };
+    return { field: formatFieldPath(root, issue.path), message: plainMessage(issue.message) };
   });
   const first = issues[0] ?? { field: root, message: "invalid value" };
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
@@ -34,4 +34,18 @@ export function toInvalidArgument(error: z.ZodError, root: string, provider?: st
     provider,
     details: { issues },
   });
+}
+
+/**
+ * Rewrites zod's generic type message ("Invalid input: expected string, received number"),
+ * which our schemas did not word themselves, into what to fix: "must be a string, not a number".
+ */
+function plainMessage(message: string): string {
+  const match = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
+  if (!match) return message;
+  const [, expected = "", received = ""] = match;
+  const article = (word: string) =>
+    word === "undefined" || word === "null" ? word : `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
+  if (received === "undefined") return `is required (${article(expected)})`;
+  return `must be ${article(expected)}, not ${article(received)}`;
 }

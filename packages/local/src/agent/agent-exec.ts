@@ -1,11 +1,12 @@
 import {
   CapacityError,
+  collectorsFor,
   createExecResult,
   type ExecRequest,
   type ExecResult,
   InternalError,
   InvalidArgumentError,
-  OutputCollector,
+  NotFoundError,
 } from "@openlattice/core";
 import { type AgentConnection, InboundWindow } from "./agent-connection.js";
 import { readFailure } from "./agent-errors.js";
@@ -20,8 +21,6 @@ export interface AgentExec {
   readonly request: ExecRequest;
   /** The complete environment of the command (the sandbox's, then the call's). */
   readonly env: Readonly<Record<string, string>>;
-  /** Kept output per stream when the request sets no `maxOutputBytes`. */
-  readonly defaultMaxOutputBytes: number;
   readonly provider: string;
 }
 
@@ -54,22 +53,9 @@ export function execThroughAgent(connection: AgentConnection, exec: AgentExec): 
   const started = performance.now();
   const payload = startPayload(exec);
   return new Promise<ExecResult>((resolve, reject) => {
-    let callbackError: unknown;
-    const guard = (callback: ((chunk: Uint8Array) => void) | undefined) =>
-      callback &&
-      ((chunk: Uint8Array) => {
-        if (callbackError !== undefined) return;
-        try {
-          callback(chunk);
-        } catch (error) {
-          callbackError = error;
-        }
-      });
-    const max = request.maxOutputBytes ?? exec.defaultMaxOutputBytes;
-    const collectors = [
-      new OutputCollector(max, guard(request.onStdout)),
-      new OutputCollector(max, guard(request.onStderr)),
-    ];
+    // Kept output is bounded (core's default applies); everything still reaches the callbacks.
+    const { stdout, stderr } = collectorsFor(request);
+    const collectors = [stdout, stderr];
     let stdin = request.stdin && request.stdin.byteLength > 0 ? request.stdin : undefined;
     let stdinCredit = 0;
     let aborted = false;
@@ -82,6 +68,9 @@ export function execThroughAgent(connection: AgentConnection, exec: AgentExec): 
       if (backstop) clearTimeout(backstop);
       signal?.removeEventListener("abort", onAbort);
       connection.release(id);
+      stdout.end();
+      stderr.end();
+      const callbackError = stdout.callbackError ?? stderr.callbackError;
       if (aborted) reject(signal?.reason);
       else if (outcome.error !== undefined) reject(outcome.error);
       else if (callbackError !== undefined) reject(callbackError);
@@ -177,6 +166,9 @@ function startError(failure: ReturnType<typeof readFailure>, request: ExecReques
   const options = { provider, details: { errno: failure.code } };
   switch (failure.kind) {
     case ErrorKind.cwd:
+      if (failure.code === "ENOENT") {
+        return new NotFoundError(`cwd ${JSON.stringify(request.cwd)} does not exist in the sandbox`, options);
+      }
       return new InvalidArgumentError(
         "cwd",
         `${JSON.stringify(request.cwd)} is not a directory in the sandbox (${failure.code ?? "unusable"})`,

@@ -8,13 +8,13 @@ const REFILL_QUIET_MS = 50;
 /**
  * Whether a pre-started sandbox (default spec) can serve `spec`: everything that shapes the
  * sandbox itself must be the default; env, labels, memory limit and duration are applied on
- * hand-out (env travels with every exec anyway).
+ * hand-out (env travels with every exec anyway), and a setup command runs after it.
  */
 export function poolCompatible(spec: ValidProvisionSpec): boolean {
   const runtime = spec.runtime;
   return (
     (runtime?.image === undefined || runtime.image === "host") &&
-    runtime?.command === undefined &&
+    runtime?.entrypoint === undefined &&
     runtime?.workdir === undefined &&
     spec.gpu === undefined &&
     spec.resources?.cpu === undefined &&

@@ -7,6 +7,7 @@ import {
   InternalError,
   InvalidArgumentError,
   type SandboxInfo,
+  type SandboxNode,
   type SandboxStatus,
   TerminatedError,
   type ValidProvisionSpec,
@@ -16,7 +17,7 @@ import { startMainProcess } from "../agent/agent-main-process.js";
 import { asSandboxError } from "../errors.js";
 import { createFilesExtension } from "../files/files-extension.js";
 import { PortRelay } from "../network/port-relay.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, type IsolationTier } from "../options.js";
+import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import type { ImageRef } from "./images.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
@@ -126,9 +127,9 @@ export class LocalSandbox {
       sandbox.wire();
       // Every process of the sandbox is under the agent now: an abort can be honoured safely.
       options.signal?.throwIfAborted();
-      const command = spec.runtime?.command;
-      if (command) {
-        await startMainProcess(sandbox.connection(), command, sandbox.state.baseEnv, sandbox.provider, (code) => {
+      const entrypoint = spec.runtime?.entrypoint;
+      if (entrypoint) {
+        await startMainProcess(sandbox.connection(), entrypoint, sandbox.state.baseEnv, sandbox.provider, (code) => {
           sandbox.exitCode = code;
           void sandbox.end("command exited");
         });
@@ -229,7 +230,6 @@ export class LocalSandbox {
       return await execThroughAgent(connection, {
         request,
         env: { ...this.state.baseEnv, ...request.env },
-        defaultMaxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
         provider: this.provider,
       });
     } catch (error) {
@@ -246,9 +246,16 @@ export class LocalSandbox {
     return this.files;
   }
 
-  /** URL of a port inside the sandbox, as the host reaches it. */
+  /** URL of a port inside the sandbox, as the host reaches it (declared in `network.ports`). */
   async getUrl(port: number): Promise<string> {
     this.ensureLive();
+    if (Number.isInteger(port) && !(this.spec.network?.ports ?? []).includes(port)) {
+      throw new InvalidArgumentError(
+        "port",
+        `port ${port} was not declared in network.ports at provision; declare every port a server will listen on`,
+        { provider: this.provider },
+      );
+    }
     if (this.ports) return this.ports.getUrl(port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InvalidArgumentError("port", "must be an integer from 1 to 65535", { provider: this.provider });
@@ -299,7 +306,7 @@ export class LocalSandbox {
   }
 
   /** What `inspect` reports. */
-  info(): SandboxInfo {
+  info(): SandboxInfo & SandboxNode {
     const resources = this.spec.resources;
     const pid = this.state.agent?.child.pid;
     return {

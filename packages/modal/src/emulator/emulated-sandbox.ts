@@ -141,7 +141,8 @@ export class EmulatedSandbox {
       runtime: {
         image,
         ...(this.definition.workdir ? { workdir: this.definition.workdir } : {}),
-        ...(command && command.length > 0 ? { command } : {}),
+        // Modal's sandbox command is the long-running main process: the backend's entrypoint.
+        ...(command && command.length > 0 ? { entrypoint: command } : {}),
         ...(Object.keys(env).length > 0 ? { env } : {}),
       },
       network: {

@@ -201,8 +201,8 @@ function backendRunner(
       stdin,
       ...(request.workdir ? { cwd: request.workdir } : {}),
       ...(request.timeoutSecs ? { timeoutMs: request.timeoutSecs * 1000 } : {}),
-      ...(request.stdoutConfig === DEVNULL ? {} : { onStdout: (chunk: Uint8Array) => stdout.push(chunk) }),
-      ...(request.stderrConfig === DEVNULL ? {} : { onStderr: (chunk: Uint8Array) => stderr.push(chunk) }),
+      ...(request.stdoutConfig === DEVNULL ? {} : { onStdoutBytes: (chunk: Uint8Array) => stdout.push(chunk) }),
+      ...(request.stderrConfig === DEVNULL ? {} : { onStderrBytes: (chunk: Uint8Array) => stderr.push(chunk) }),
       // Output is streamed through the callbacks; the backend need not keep a copy.
       maxOutputBytes: 0,
     };

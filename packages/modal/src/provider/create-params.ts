@@ -36,7 +36,9 @@ export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsCo
     params.idleTimeoutMs = secondsToModalMs(spec.duration.idleSeconds, "duration.idleSeconds");
   }
   if (runtime?.workdir) params.workdir = runtime.workdir;
-  if (runtime?.command) params.command = [...runtime.command];
+  // Modal's sandbox command is the long-running main process: our entrypoint. The setup
+  // command (runtime.command) runs as an exec once the sandbox is up (see ModalProvider).
+  if (runtime?.entrypoint) params.command = [...runtime.entrypoint];
   const env: Record<string, string> = { ...runtime?.env };
   if (spec.resources?.cpu !== undefined) params.cpu = spec.resources.cpu;
   if (spec.resources?.memoryMiB !== undefined) params.memoryMiB = spec.resources.memoryMiB;
@@ -55,9 +57,13 @@ export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsCo
   if (key !== undefined) {
     if (params.command) {
       // Tailscale needs the main command slot for its boot script; the caller's command would be lost.
-      throw new InvalidArgumentError("runtime.command", "cannot be combined with network.tailscaleAuthKey on Modal", {
-        provider: "modal",
-      });
+      throw new InvalidArgumentError(
+        "runtime.entrypoint",
+        "cannot be combined with network.tailscaleAuthKey on Modal",
+        {
+          provider: "modal",
+        },
+      );
     }
     params.command = tailscaleBootCommand(context.tailscaleProxyPort, spec.name ?? `openlattice-${context.runId}`);
     Object.assign(env, tailscaleProxyEnv(context.tailscaleProxyPort));

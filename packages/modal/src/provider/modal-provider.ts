@@ -17,6 +17,7 @@ import {
   parseProvisionSpec,
   parseSnapshotRef,
   redact,
+  runSetupCommand,
   type SandboxError,
   type SandboxInfo,
   type SandboxNode,
@@ -27,7 +28,7 @@ import {
 } from "@openlattice/core";
 import { type App, type Image, ModalClient, type Sandbox } from "modal";
 import { abortable } from "./abortable.js";
-import { modalCapabilities } from "./capabilities.js";
+import { DEFAULT_IMAGE, modalCapabilities } from "./capabilities.js";
 import { toCreateParams } from "./create-params.js";
 import { DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS } from "./durations.js";
 import { createFilesExtension } from "./files-extension.js";
@@ -42,7 +43,6 @@ import { type SweepOptions, type SweepReport, sweepSandboxes } from "./sweep-san
 import { TAILSCALE_INSTALL_COMMANDS, tailscaleLogoutCommand, waitForTailscale } from "./tailscale.js";
 
 const PROVIDER = "modal";
-const DEFAULT_IMAGE = "python:3.12-slim";
 
 /**
  * Provider spec v1 on Modal sandboxes (`modal` SDK 0.11.1). Constructing it does no I/O: the
@@ -78,7 +78,7 @@ export class ModalProvider implements Provider {
         { provider: PROVIDER },
       );
     }
-    this.capabilities = modalCapabilities(duration);
+    this.capabilities = modalCapabilities(duration, this.#options.defaultImage ?? DEFAULT_IMAGE);
     this.#fallbacks = (options.gpuFallbacks ?? []).map((type, index) => {
       const normalized = normalizeGpuType(type);
       validateGpu(normalized, 1, `gpuFallbacks[${index}]`);
@@ -122,17 +122,18 @@ export class ModalProvider implements Provider {
     const spec = this.#validate(input);
     options.signal?.throwIfAborted();
     const key = spec.idempotencyKey;
-    if (key === undefined) return this.#create(spec, options.signal);
+    if (key === undefined) return this.#createAndSetUp(spec, options.signal);
     const known = this.#idempotent.get(key);
     if (known) return known;
-    const pending = (async () => (await this.#findByIdempotencyKey(key)) ?? this.#create(spec, options.signal))();
+    const pending = (async () =>
+      (await this.#findByIdempotencyKey(key)) ?? this.#createAndSetUp(spec, options.signal))();
     this.#idempotent.set(key, pending);
     pending.catch(() => this.#idempotent.delete(key));
     return pending;
   };
 
   exec = async (externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> => {
-    const request = parseExecRequest(argv, options, PROVIDER);
+    const request = parseExecRequest(argv, options, PROVIDER, this.capabilities);
     const sandbox = await this.#handle(externalId);
     const work = (async () => {
       const cwd =
@@ -167,9 +168,34 @@ export class ModalProvider implements Provider {
     }
   };
 
+  /** Creates the sandbox, then runs the spec's setup command to completion as an exec. */
+  async #createAndSetUp(spec: ValidProvisionSpec, signal: AbortSignal | undefined): Promise<SandboxNode> {
+    const node = await this.#create(spec, signal);
+    const command = spec.runtime?.command;
+    if (command) {
+      await runSetupCommand({
+        provider: PROVIDER,
+        externalId: node.externalId,
+        command,
+        exec: (argv, execOptions) => this.exec(node.externalId, argv, execOptions),
+        destroy: () => this.destroy(node.externalId),
+        signal,
+      });
+    }
+    return node;
+  }
+
   inspect = async (externalId: string): Promise<SandboxInfo> => {
-    const sandbox = await this.#handle(externalId);
-    const code = await this.#retry("inspect", externalId, () => sandbox.poll());
+    let sandbox: Sandbox;
+    let code: number | null;
+    try {
+      sandbox = await this.#handle(externalId);
+      code = await this.#retry("inspect", externalId, () => sandbox.poll());
+    } catch (error) {
+      // Spec v1: an unknown or long-gone id is simply over.
+      if (!hasErrorCode(error, "not_found")) throw error;
+      return { externalId, provider: PROVIDER, status: "terminated", reason: "not found", labels: {} };
+    }
     const meta = this.#meta.get(externalId) ?? (await this.#metaFromTags(externalId, sandbox));
     const base = {
       externalId,

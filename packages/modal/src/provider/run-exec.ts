@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createExecResult, type ExecRequest, type ExecResult, OutputCollector } from "@openlattice/core";
+import {
+  collectorsFor,
+  createExecResult,
+  type ExecRequest,
+  type ExecResult,
+  type OutputCollector,
+} from "@openlattice/core";
 import type { Sandbox } from "modal";
 import { ceilToSecondMs } from "./durations.js";
 
@@ -35,17 +41,10 @@ export async function runExec(
     ...(Object.keys(env).length > 0 ? { env } : {}),
     ...(request.timeoutMs === undefined ? {} : { timeoutMs: ceilToSecondMs(request.timeoutMs) }),
   });
-  const stdout = new OutputCollector(request.maxOutputBytes, request.onStdout);
-  const stderr = new OutputCollector(request.maxOutputBytes, request.onStderr);
-  let callbackError: unknown;
+  const { stdout, stderr } = collectorsFor(request);
   const drain = async (stream: AsyncIterable<Uint8Array>, collector: OutputCollector) => {
-    for await (const chunk of stream) {
-      try {
-        collector.push(chunk);
-      } catch (error) {
-        callbackError ??= error;
-      }
-    }
+    for await (const chunk of stream) collector.push(chunk);
+    collector.end();
   };
 
   const writer = process.stdin.getWriter();
@@ -69,6 +68,7 @@ export async function runExec(
     if (killable) await killProcessTree(sandbox, killable.pidFile);
     throw request.signal?.reason ?? new Error("aborted");
   }
+  const callbackError = stdout.callbackError ?? stderr.callbackError;
   if (callbackError !== undefined) throw callbackError;
   const timedOut =
     outcome.kind === "deadline" ||

@@ -5,14 +5,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   type Capabilities,
+  collectorsFor,
   createExecResult,
   type ExecOptions,
   type ExtensionOf,
   type FilesExtension,
   NotFoundError,
-  OutputCollector,
   type Provider,
   type ProvisionSpec,
+  parseExecRequest,
   type SandboxInfo,
   type SnapshotRef,
   TerminatedError,
@@ -37,10 +38,12 @@ export class ProcessBackend implements Provider {
   readonly specificationVersion = "v1" as const;
   readonly capabilities: Capabilities = {
     isolation: "none",
-    snapshot: "filesystem",
+    snapshot: true,
+    snapshotTypes: ["filesystem"],
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,
@@ -59,7 +62,7 @@ export class ProcessBackend implements Provider {
     const box: Box = { root, spec, createdAt: new Date(), ended: false };
     this.#boxes.set(id, box);
     await mkdir(this.#map(id, spec.runtime?.workdir ?? "/"), { recursive: true });
-    const command = spec.runtime?.command;
+    const command = spec.runtime?.entrypoint;
     if (command) {
       const main = spawn(command[0] ?? "", command.slice(1), {
         cwd: this.#map(id, spec.runtime?.workdir ?? "/"),
@@ -81,8 +84,7 @@ export class ProcessBackend implements Provider {
     const box = this.#live(id);
     const cwd = this.#map(id, options.cwd ?? box.spec.runtime?.workdir ?? "/");
     const started = Date.now();
-    const stdout = new OutputCollector(options.maxOutputBytes, options.onStdout);
-    const stderr = new OutputCollector(options.maxOutputBytes, options.onStderr);
+    const { stdout, stderr } = collectorsFor(parseExecRequest(argv, options));
     const child = spawn(argv[0] ?? "", argv.slice(1), {
       cwd,
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: box.root, ...box.spec.runtime?.env, ...options.env },
@@ -105,6 +107,8 @@ export class ProcessBackend implements Provider {
       child.on("close", (code, signal) => resolve(signal ? 128 + (signal === "SIGKILL" ? 9 : 15) : (code ?? 0)));
     });
     if (timer) clearTimeout(timer);
+    stdout.end();
+    stderr.end();
     return createExecResult({
       exitCode,
       stdoutBytes: stdout.bytes(),

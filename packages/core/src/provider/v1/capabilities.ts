@@ -3,8 +3,8 @@ import type { ExtensionName } from "./extensions.js";
 /** How strongly sandboxes are separated from the host and from each other. */
 export type IsolationMode = "vm" | "namespace" | "none";
 
-/** What a snapshot captures: files only, files and process memory, or nothing (unsupported). */
-export type SnapshotMode = "filesystem" | "memory" | false;
+/** What a snapshot captures: the filesystem only, or the filesystem and process memory. */
+export type SnapshotType = "filesystem" | "memory";
 
 /** How exec output streams: stdout and stderr kept apart, merged, or delivered only at the end. */
 export type ExecStreamingMode = "separate" | "combined" | false;
@@ -28,8 +28,15 @@ export interface CapabilityConstraints {
   readonly maxMemoryMiB?: number;
   /** Largest file the `files` extension reads or writes in one call. */
   readonly maxFileBytes?: number;
+  /** Output each started process keeps per stream for `processes.attach({ fromStart })`. */
+  readonly processOutputBufferBytes?: number;
   /** Image references this provider understands, as short descriptions (e.g. `"dir:<path>"`). */
   readonly imageKinds: readonly string[];
+  /**
+   * Image used when `runtime.image` is absent (e.g. `"host"` or `"debian:bookworm-slim"`);
+   * `undefined` when the provider has no default and every spec must name one.
+   */
+  readonly defaultImage?: string;
 }
 
 /**
@@ -38,12 +45,17 @@ export interface CapabilityConstraints {
  */
 export interface Capabilities {
   readonly isolation: IsolationMode;
-  readonly snapshot: SnapshotMode;
+  /** `snapshot`/`restore` work. What a snapshot captures is in `snapshotTypes`. */
+  readonly snapshot: boolean;
+  /** What snapshots capture; empty exactly when `snapshot` is false. */
+  readonly snapshotTypes: readonly SnapshotType[];
   readonly execStreaming: ExecStreamingMode;
   /** A stopped sandbox can be started again under the same id. */
   readonly restart: boolean;
   /** `lifecycle.pause`/`resume` work. */
   readonly pause: boolean;
+  /** `exec` and `processes.start` accept `pty: true`. */
+  readonly pty: boolean;
   /** `spec.gpu` can be satisfied. */
   readonly gpu: boolean;
   /** Output of the sandbox's main command can be read after the fact. */
@@ -51,7 +63,10 @@ export interface Capabilities {
   /** `network.tailscaleAuthKey` joins sandboxes to a tailnet. */
   readonly tailscale: boolean;
   readonly architectures: readonly Architecture[];
-  /** Files survive the sandbox (volumes or snapshots that outlive the process). */
+  /**
+   * The provider offers storage that outlives a sandbox and can be attached to another one
+   * (volumes). Snapshots alone do not count: they are covered by `snapshot`.
+   */
   readonly persistentStorage: boolean;
   /** Egress policies honoured: `none` blocks all outbound traffic, `allowlist` filters it. */
   readonly egress: readonly ("none" | "all" | "allowlist")[];

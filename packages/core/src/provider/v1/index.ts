@@ -4,9 +4,9 @@ export type {
   CapabilityConstraints,
   ExecStreamingMode,
   IsolationMode,
-  SnapshotMode,
+  SnapshotType,
 } from "./capabilities.js";
-export type { ExecOptions, ExecResult } from "./exec.js";
+export { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions, type ExecResult, MAX_OUTPUT_BYTES_LIMIT } from "./exec.js";
 export {
   EXTENSION_NAMES,
   type ExtensionName,
@@ -21,7 +21,26 @@ export {
   type MetricsSample,
   type NetworkExtension,
 } from "./extensions.js";
+export type {
+  FileEvent,
+  FileEventType,
+  FileStreamsExtension,
+  FileWatchExtension,
+  LifetimeExtension,
+  ReadStreamOptions,
+  WatchOptions,
+  WriteStreamOptions,
+} from "./file-streams.js";
 export type { HealthReport } from "./health.js";
+export type {
+  OutputStreamCallbacks,
+  ProcessAttachOptions,
+  ProcessesExtension,
+  ProcessHandle,
+  ProcessInfo,
+  ProcessStartOptions,
+  ProcessState,
+} from "./processes.js";
 export { type ListFilter, type Provider, type ProvisionOptions, SPECIFICATION_VERSION } from "./provider.js";
 export {
   DurationSchema,

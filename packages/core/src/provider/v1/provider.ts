@@ -31,7 +31,11 @@ export interface Provider {
   /** What this provider can do; constant for the provider's lifetime. */
   readonly capabilities: Capabilities;
 
-  /** Creates a sandbox and resolves once it accepts `exec`. */
+  /**
+   * Creates a sandbox and resolves once it accepts `exec` and its setup command
+   * (`runtime.command`) has exited 0. A failing setup command rejects with `setup_failed`
+   * (exit code and output tail in `details`) and leaves nothing behind.
+   */
   readonly provision: (spec: ProvisionSpec, options?: ProvisionOptions) => Promise<SandboxNode>;
 
   /**
@@ -41,10 +45,16 @@ export interface Provider {
    */
   readonly exec: (externalId: string, argv: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
 
-  /** Destroys the sandbox and everything it started. Idempotent: unknown or gone ids resolve. */
+  /**
+   * Destroys the sandbox and everything it started. Idempotent: unknown ids, and sandboxes the
+   * backend reports already terminated or finished, resolve.
+   */
   readonly destroy: (externalId: string) => Promise<void>;
 
-  /** Reports a sandbox's state; a destroyed sandbox reports `terminated`; an id never seen throws `not_found`. */
+  /**
+   * Reports a sandbox's state. A destroyed sandbox reports `terminated`; an unknown or
+   * long-gone id resolves `{ status: "terminated", reason: "not found" }` instead of throwing.
+   */
   readonly inspect: (externalId: string) => Promise<SandboxInfo>;
 
   /** Captures the sandbox's state; throws `unsupported` when `capabilities.snapshot` is false. */

@@ -23,8 +23,14 @@ export interface SandboxResources {
   readonly gpu?: { readonly type: string; readonly count: number };
 }
 
-/** What `inspect` knows about a sandbox. Never contains secrets. */
-export interface SandboxInfo extends SandboxNode {
+/**
+ * What `inspect` knows about a sandbox. Never contains secrets. For an id the provider does not
+ * know (never created, or gone so long ago it was forgotten) it is `{ status: "terminated",
+ * reason: "not found" }` with no `createdAt`.
+ */
+export interface SandboxInfo extends Omit<SandboxNode, "createdAt"> {
+  /** When the sandbox was created; absent only when the provider no longer knows it. */
+  readonly createdAt?: Date;
   readonly startedAt?: Date;
   readonly endedAt?: Date;
   /** Exit code of the sandbox's main command, once it ended. */
