@@ -93,7 +93,10 @@ describe("agent protocol, host side", () => {
     await agent.connection.hello;
     let seen = 0;
     const running = execThroughAgent(agent.connection, {
-      request: parseExecRequest(["yes"], { onStdoutBytes: (chunk) => (seen += chunk.byteLength), maxOutputBytes: 0 }),
+      request: parseExecRequest(["yes"], {
+        onStdoutBytes: (chunk: Uint8Array) => (seen += chunk.byteLength),
+        maxOutputBytes: 0,
+      }),
       env: {},
       provider: "local",
     });
