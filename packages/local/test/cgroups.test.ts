@@ -5,17 +5,15 @@ import type { CgroupLayout } from "../src/host/cgroup-layout.js";
 import { ownerGroupName, SandboxCgroups } from "../src/host/sandbox-cgroups.js";
 import { probeIsolation } from "../src/index.js";
 import { currentOwner } from "../src/state/owner.js";
-import { sleep } from "./helpers.js";
+import { CGROUP_SKIP_REASON, skipCgroups, sleep } from "./helpers.js";
 
 const probe = probeIsolation();
 const layout = probe.cgroups;
 const agent = probe.agent.path as string;
 /** The owner directory real sandboxes of this process use, so the reaper knows it. */
 const OWNER = ownerGroupName(currentOwner());
-const hasV1 = Object.keys(layout.v1).length > 0;
-/** cgroup tests need writable cgroups (root); CI runs them as root, where they never skip. */
-const skip = !process.env.CI && !layout.unified && !hasV1;
-const REASON = skip ? " (skipped: no writable cgroups on this machine)" : "";
+const skip = skipCgroups;
+const REASON = CGROUP_SKIP_REASON;
 
 /** Layouts to exercise: this host's, and the v1-only fallback (as on hosts without cgroup.kill). */
 const layouts: [string, CgroupLayout][] = [

@@ -69,3 +69,18 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     await sleep(25);
   }
 }
+
+const cgroupLayout = probeIsolation().cgroups;
+/** Writable cgroups exist here (root, or a delegated subtree). */
+export const cgroupsWritable = Boolean(cgroupLayout.unified || Object.keys(cgroupLayout.v1).length > 0);
+/** A memory limit can be enforced here. */
+export const memoryEnforceable = Boolean(cgroupLayout.v1.memory || cgroupLayout.unifiedControllers.has("memory"));
+/**
+ * cgroup tests skip only where no cgroup is writable (unprivileged without delegation, where
+ * limits are refused with `unsupported` instead, as provider.test checks); in CI as root
+ * cgroups exist, so there they can never skip.
+ */
+export const skipCgroups = !cgroupsWritable && !(process.env.CI && process.getuid?.() === 0);
+export const CGROUP_SKIP_REASON = skipCgroups
+  ? " (skipped: no writable cgroups here — unprivileged without a delegated subtree; limits are refused there)"
+  : "";
