@@ -131,4 +131,7 @@ int prepare_process(int argc, char **argv, int *next, int serving);
 /* loop.c */
 int serve(void);
 
+/* spawner.c */
+int spawner(void);
+
 #endif

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,48 @@ static int parse_int(const char *text, long low, long high, long *out) {
 }
 
 static int by_value(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/*
+ * PATH:HEXTOKEN: connects to the host's listener (a Unix socket in its owner-only state
+ * directory), introduces itself with the token, and becomes fd 3, the agent's connection.
+ * Done while still privileged: the directory need not be reachable by the sandbox's uid.
+ */
+static int connect_back(const char *arg) {
+  const char *colon = strrchr(arg, ':');
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  size_t path_len = colon ? (size_t)(colon - arg) : 0;
+  if (!colon || path_len == 0 || path_len >= sizeof addr.sun_path || strlen(colon + 1) != TOKEN_BYTES * 2) {
+    errno = EINVAL;
+    return -1;
+  }
+  uint8_t hello[4 + TOKEN_BYTES];
+  memcpy(hello, TOKEN_MAGIC, 4);
+  for (int i = 0; i < TOKEN_BYTES; i++) {
+    int high = hex_value(colon[1 + 2 * i]), low = hex_value(colon[2 + 2 * i]);
+    if (high < 0 || low < 0) return errno = EINVAL, -1;
+    hello[4 + i] = (uint8_t)(high << 4 | low);
+  }
+  memcpy(addr.sun_path, arg, path_len);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || write(fd, hello, sizeof hello) != (ssize_t)sizeof hello) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  /* socket(2) may have taken fd 3 itself; it must survive the exec of bwrap either way. */
+  if (fd == SOCK_FD) return fcntl(fd, F_SETFD, 0);
+  int placed = dup2(fd, SOCK_FD);
+  close(fd);
+  return placed < 0 ? -1 : 0;
+}
 
 /*
  * Applies the options of argv[2..] (up to "--" for launch). Sets *next to the argv index after
@@ -84,6 +128,8 @@ int prepare_process(int argc, char **argv, int *next, int serving) {
       if (high < 0) return fail("cannot duplicate", colon + 1);
       targets[count] = (int)value;
       opened[count++] = high;
+    } else if (strcmp(opt, "--connect") == 0) {
+      if (connect_back(arg) < 0) return fail("cannot connect to the host at", arg);
     } else if (strcmp(opt, "--uid") == 0) {
       if (parse_int(arg, 0, 0x7fffffff, &uid) < 0) return errno = EINVAL, fail("bad", opt);
     } else if (strcmp(opt, "--gid") == 0) {

@@ -15,6 +15,7 @@ static int usage(void) {
           "usage: openlattice-agent launch [--cgroup PROCS] [--oom-score-adj N] [--fd N:PATH] [--uid N --gid N] "
           "-- PROGRAM ARGS...\n"
           "       openlattice-agent serve [--cgroup PROCS] [--oom-score-adj N] [--root DIR]...\n"
+          "       openlattice-agent spawner\n"
           "       openlattice-agent --version\n");
   return 64;
 }
@@ -54,5 +55,6 @@ int main(int argc, char **argv) {
     g_oom_reset = oom_shielded();
     return serve();
   }
+  if (strcmp(argv[1], "spawner") == 0) return spawner();
   return usage();
 }

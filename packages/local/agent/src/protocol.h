@@ -51,6 +51,17 @@
 #define T_CLOSE 0x39
 #define T_SHUTDOWN 0x3f
 
+/* Spawner messages (host <-> `openlattice-agent spawner`, the host-side helper that starts
+ * every sandbox so the host never forks itself). */
+#define T_SPAWN 0x50   /* host: ARG..., CWD */
+#define T_SPAWNED 0x51 /* spawner: PID */
+#define T_EXITED 0x52  /* spawner: EXIT_CODE or SIGNAL, MESSAGE (stderr tail) */
+#define T_SIGNAL 0x53  /* host: SIGNUM for the spawned process */
+
+/* First bytes a launcher writes on its connection back to the host: magic + 16 token bytes. */
+#define TOKEN_MAGIC "OLA1"
+#define TOKEN_BYTES 16
+
 /* Field tags. Tags with TAG_OPTIONAL set may be ignored by a receiver that does not know them. */
 #define TAG_OPTIONAL 0x8000u
 #define F_VERSION 1

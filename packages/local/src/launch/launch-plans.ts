@@ -1,6 +1,6 @@
 import type { ImageMount } from "../sandbox/images.js";
 import type { WorkspacePlan } from "../sandbox/workdir.js";
-import type { AgentLaunch } from "./spawn-agent.js";
+import type { AgentLaunch } from "./agent-hub.js";
 
 /** Where the agent binary appears inside every namespace sandbox (read-only, any image). */
 export const AGENT_IN_SANDBOX = "/run/openlattice/agent";

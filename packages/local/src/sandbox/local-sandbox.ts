@@ -308,7 +308,7 @@ export class LocalSandbox {
   /** What `inspect` reports. */
   info(): SandboxInfo & SandboxNode {
     const resources = this.spec.resources;
-    const pid = this.state.agent?.child.pid;
+    const pid = this.state.agent?.pid;
     return {
       externalId: this.id,
       provider: this.provider,

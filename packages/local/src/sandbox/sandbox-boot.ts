@@ -3,8 +3,8 @@ import path from "node:path";
 import { InternalError, type ValidProvisionSpec } from "@openlattice/core";
 import type { IsolationProbe } from "../host/probe.js";
 import { ownerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
+import { AgentHub, type AgentProcess } from "../launch/agent-hub.js";
 import { namespaceLaunch, noneLaunch } from "../launch/launch-plans.js";
-import { type AgentProcess, startAgentProcess } from "../launch/spawn-agent.js";
 import type { IsolationTier, ResolvedOptions } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { currentOwner } from "../state/owner.js";
@@ -129,7 +129,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       cgroupProcs,
       asRoot: probe.root ? { hostUid: options.hostUid } : undefined,
     });
-    state.agent = await startAgentProcess(launch);
+    state.agent = await AgentHub.for(environment.agentBinary).launch(launch);
   } else {
     state.workdir = noneTierWorkdir(workspaceHost, spec.runtime?.workdir);
     const tmp = path.join(layout.sandboxDir(id), "tmp");
@@ -137,7 +137,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
     state.baseEnv = noneEnv(spec, workspaceHost, tmp);
     const inside = state.workdir === workspaceHost || state.workdir.startsWith(`${workspaceHost}/`);
     state.fileRoots = inside ? [workspaceHost] : [workspaceHost, state.workdir];
-    state.agent = await startAgentProcess(
+    state.agent = await AgentHub.for(environment.agentBinary).launch(
       noneLaunch({
         agentBinary: environment.agentBinary,
         provider: environment.provider,

@@ -29,23 +29,18 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 export async function stopSandbox(state: BootState, provider: string, id: string): Promise<void> {
   const agent = state.agent;
   const ended = new TerminatedError(`sandbox ${id} has ended`, { provider, details: { externalId: id } });
-  if (agent) agent.child.ref();
-  try {
-    if (state.cgroups?.usable) {
-      await state.cgroups.killAll();
-    } else if (agent?.connection.isOpen) {
-      agent.connection.send(encodeFrame(Type.shutdown, 0));
-      if (!(await within(agent.exited, SHUTDOWN_GRACE_MS))) agent.child.kill("SIGKILL");
-    } else if (agent) {
-      agent.child.kill("SIGKILL");
-    }
-    if (agent && !(await within(agent.exited, SHUTDOWN_GRACE_MS))) {
-      agent.child.kill("SIGKILL");
-      await within(agent.exited, SHUTDOWN_GRACE_MS);
-    }
-    agent?.connection.fail(ended);
-    await state.cgroups?.destroy();
-  } finally {
-    agent?.child.unref();
+  if (state.cgroups?.usable) {
+    await state.cgroups.killAll();
+  } else if (agent?.connection.isOpen) {
+    agent.connection.send(encodeFrame(Type.shutdown, 0));
+    if (!(await within(agent.exited, SHUTDOWN_GRACE_MS))) agent.kill();
+  } else if (agent) {
+    agent.kill();
   }
+  if (agent && !(await within(agent.exited, SHUTDOWN_GRACE_MS))) {
+    agent.kill();
+    await within(agent.exited, SHUTDOWN_GRACE_MS);
+  }
+  agent?.connection.fail(ended);
+  await state.cgroups?.destroy();
 }

@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { LocalProvider } from "@openlattice/local";
+import { ballast, interleaved, pause, rawSpawn, worstStall } from "../harness/engine-harness.ts";
+import { peakRssGrowth, timeSpawn } from "../harness/measure.ts";
+import { type Summary, summarize } from "../harness/stats.ts";
+import { bwrapBaselineArgs } from "./baselines.ts";
+
+/** Figures of issue #12 (local engine v2), each next to the baseline it is judged against. */
+export interface EngineResults {
+  readonly tier: string;
+  readonly exec: Record<"backToBack" | "idleGap30ms" | "heap1GiB", { exec: Summary; spawn: Summary }>;
+  readonly coldTti: { tti: Summary; bwrap: Summary };
+  readonly pooledBurst: { runs: number; succeeded: number; ms: Summary; maxStallMs: number };
+  readonly coldBurst: { runs: number; succeeded: number; ms: Summary; maxStallMs: number };
+  readonly idle: { sandboxes: number; cgroupMemoryKiB: Summary | undefined; orchestratorKiB: number; rssKiB: number };
+  readonly streaming: Record<"bytes" | "text", { mibPerSecond: number; rssGrowthMiB: number }>;
+}
+
+async function burst(provider: LocalProvider, runs: number) {
+  const samples: number[] = [];
+  let succeeded = 0;
+  const ids: string[] = [];
+  const { maxStallMs } = await worstStall(() =>
+    Promise.all(
+      Array.from({ length: runs }, async () => {
+        const started = performance.now();
+        const node = await provider.provision({});
+        ids.push(node.externalId);
+        const result = await provider.exec(node.externalId, ["true"]);
+        if (result.exitCode === 0) {
+          samples.push(performance.now() - started);
+          succeeded++;
+        }
+      }),
+    ).catch(() => undefined),
+  );
+  await Promise.all(ids.map((id) => provider.destroy(id)));
+  return { runs, succeeded, ms: summarize(samples), maxStallMs };
+}
+
+async function stream(provider: LocalProvider, id: string, bytes: number, text: boolean) {
+  globalThis.gc?.();
+  await pause(100);
+  let received = 0;
+  const started = performance.now();
+  const { growthBytes } = await peakRssGrowth(() =>
+    provider.exec(id, ["head", "-c", String(bytes), "/dev/zero"], {
+      maxOutputBytes: 0,
+      ...(text
+        ? { onStdout: (chunk: string) => (received += chunk.length) }
+        : { onStdoutBytes: (chunk: Uint8Array) => (received += chunk.byteLength) }),
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (received !== bytes) throw new Error(`streamed ${received} of ${bytes} bytes`);
+  return { mibPerSecond: bytes / 1024 / 1024 / seconds, rssGrowthMiB: growthBytes / 1024 / 1024 };
+}
+
+/** Runs every engine figure on one tier; `quick` shrinks the counts for a smoke run. */
+export async function runLocalEngine(isolation: "namespace" | "none", quick: boolean): Promise<EngineResults> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), `ol-bench-engine-${isolation}-`));
+  const workspace = mkdtempSync(path.join(os.tmpdir(), "ol-bench-engine-bwrap-"));
+  const provider = new LocalProvider({ isolation, stateDir });
+  const n = quick ? { exec: 40, tti: 10, burst: 20, idle: 10 } : { exec: 300, tti: 100, burst: 100, idle: 100 };
+  try {
+    await provider.whenReady();
+    const { externalId } = await provider.provision({});
+    const exec = () => provider.exec(externalId, ["true"]);
+    for (let warm = 0; warm < 20; warm++) await exec();
+    const pair = async (gapMs: number) => {
+      const times = await interleaved(n.exec, gapMs, exec, rawSpawn);
+      return { exec: summarize(times.a), spawn: summarize(times.b) };
+    };
+    const backToBack = await pair(0);
+    const idleGap30ms = await pair(30);
+    let heap = ballast(quick ? 256 : 1024);
+    const heap1GiB = await pair(0);
+    heap = [];
+    void heap;
+    globalThis.gc?.();
+
+    const bwrap = bwrapBaselineArgs(workspace);
+    const ttiTimes = await interleaved(
+      n.tti,
+      0,
+      async () => {
+        const node = await provider.provision({});
+        await provider.exec(node.externalId, ["true"]);
+        // Destroy is not part of TTI: it happens after the clock stopped (see interleaved).
+        void provider.destroy(node.externalId);
+      },
+      () => timeSpawn("bwrap", bwrap),
+    );
+    await provider.destroyAll();
+    const coldTti = { tti: summarize(ttiTimes.a), bwrap: summarize(ttiTimes.b) };
+
+    const { externalId: streamer } = await provider.provision({});
+    const streamBytes = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
+    const streaming = {
+      bytes: await stream(provider, streamer, streamBytes, false),
+      text: await stream(provider, streamer, streamBytes, true),
+    };
+    await provider.destroyAll();
+
+    const coldBurst = await burst(provider, n.burst);
+    const pooled = new LocalProvider({ isolation, stateDir, warmPool: n.burst });
+    let pooledBurst: EngineResults["pooledBurst"];
+    try {
+      await pooled.warmUp();
+      await pause(500);
+      pooledBurst = await burst(pooled, n.burst);
+    } finally {
+      await pooled.close();
+    }
+
+    globalThis.gc?.();
+    await pause(200);
+    const before = process.memoryUsage();
+    const idleIds: string[] = [];
+    for (let index = 0; index < n.idle; index++) idleIds.push((await provider.provision({})).externalId);
+    await pause(1000);
+    globalThis.gc?.();
+    await pause(200);
+    const after = process.memoryUsage();
+    const cgroup: number[] = [];
+    for (const id of idleIds.slice(0, 20)) {
+      const sample = await provider.getExtension(id, "metrics")?.sample();
+      if (sample?.memoryBytes) cgroup.push(sample.memoryBytes / 1024);
+    }
+    const idle = {
+      sandboxes: n.idle,
+      cgroupMemoryKiB: cgroup.length > 0 ? summarize(cgroup) : undefined,
+      orchestratorKiB: (after.heapUsed + after.external - before.heapUsed - before.external) / 1024 / n.idle,
+      rssKiB: (after.rss - before.rss) / 1024 / n.idle,
+    };
+    return {
+      tier: provider.tier,
+      exec: { backToBack, idleGap30ms, heap1GiB },
+      coldTti,
+      pooledBurst,
+      coldBurst,
+      idle,
+      streaming,
+    };
+  } finally {
+    await provider.destroyAll();
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+/** The issue's targets as ratios (and absolute figures where the target is absolute). */
+export function engineRatios(results: EngineResults): Record<string, number> {
+  const { exec, coldTti, pooledBurst, coldBurst, idle, streaming } = results;
+  return {
+    "engine: exec true p50 / raw spawn p50, back to back (target <= 0.6)":
+      exec.backToBack.exec.p50 / exec.backToBack.spawn.p50,
+    "engine: exec true p50 / raw spawn p50, 30 ms idle gap (target <= 0.6)":
+      exec.idleGap30ms.exec.p50 / exec.idleGap30ms.spawn.p50,
+    "engine: exec p50 with 1 GiB heap / small heap (target <= 1.3)": exec.heap1GiB.exec.p50 / exec.backToBack.exec.p50,
+    "engine: raw spawn p50 with 1 GiB heap / small heap (for contrast)":
+      exec.heap1GiB.spawn.p50 / exec.backToBack.spawn.p50,
+    "engine: cold TTI p50 / raw bwrap p50 (target <= 2.0)": coldTti.tti.p50 / coldTti.bwrap.p50,
+    "engine: pooled burst p50 ms (target <= 60)": pooledBurst.ms.p50,
+    "engine: pooled burst success (target 1)": pooledBurst.succeeded / pooledBurst.runs,
+    "engine: cold burst worst event-loop stall ms (target <= 20)": coldBurst.maxStallMs,
+    "engine: idle sandbox cgroup memory p50 KiB (target <= 1024)": idle.cgroupMemoryKiB?.p50 ?? Number.NaN,
+    "engine: idle sandbox orchestrator memory KiB (target <= 200)": idle.orchestratorKiB,
+    "engine: streaming MiB/s through onStdoutBytes (target >= 500)": streaming.bytes.mibPerSecond,
+    "engine: streaming RSS growth MiB (target <= 64)": streaming.bytes.rssGrowthMiB,
+    "engine: streaming MiB/s through onStdout, text": streaming.text.mibPerSecond,
+  };
+}
