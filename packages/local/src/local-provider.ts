@@ -33,6 +33,7 @@ import { chooseTier } from "./provider/tier.js";
 import { LocalSandbox, newSandboxId, type SandboxEnvironment } from "./sandbox/local-sandbox.js";
 import type { SnapshotManifest } from "./snapshots/snapshot-store.js";
 import { type PruneResult, SnapshotStore } from "./snapshots/snapshot-store.js";
+import { currentOwner } from "./state/owner.js";
 import { type ReapReport, reapOrphans } from "./state/reaper.js";
 import { StateLayout } from "./state/state-layout.js";
 
@@ -72,6 +73,8 @@ export class LocalProvider implements Provider {
 
   constructor(options: LocalProviderOptions = {}) {
     this.options = resolveOptions(options);
+    // Read once here (it is a /proc read), never on a provision path.
+    currentOwner();
     const { hostUid, sandboxUid, agentBinary } = this.options;
     this.probe = probeIsolation({ hostUid, sandboxUid, ...(agentBinary ? { agentBinary } : {}) });
     const { tier, reason } = chooseTier(this.options.isolation, this.probe);

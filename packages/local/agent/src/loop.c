@@ -163,6 +163,9 @@ static void stop_everything(void) {
 
 static int setup(void) {
   umask(022);
+  /* Dispositions are inherited across exec: start from the defaults, whatever we inherited. */
+  for (int sig = 1; sig < 65; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
   signal(SIGPIPE, SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);

@@ -134,7 +134,7 @@ done:
   free(block);
 }
 
-/* Reads the shim's reports: the command's pid (sent to the host as STARTED), then its status. */
+/* Reads the shim's report: the command's wait status. */
 void proc_read_status(struct proc *p) {
   uint8_t msg[5];
   while (p->status_fd >= 0) {
@@ -147,15 +147,7 @@ void proc_read_status(struct proc *p) {
       return;
     }
     uint32_t value = (uint32_t)msg[1] | (uint32_t)msg[2] << 8 | (uint32_t)msg[3] << 16 | (uint32_t)msg[4] << 24;
-    if (msg[0] == 'P') {
-      p->main = (pid_t)value;
-      struct fb f;
-      fb_begin(&f, T_STARTED, 0, 0, p->id);
-      fb_u32(&f, F_PID, value);
-      fb_end(&f);
-    } else if (msg[0] == 'X') {
-      proc_set_status(p, (int)value);
-    }
+    if (msg[0] == 'X') proc_set_status(p, (int)value);
   }
 }
 
@@ -184,25 +176,32 @@ static void write_stdin(struct proc *p) {
   if (p->in_fin) close_fd(&p->in_fd);
 }
 
+/* Bulk output: reads while there is credit and queue room, up to 1 MiB per wake-up. */
+static void pump_output(struct proc *p, int i) {
+  for (size_t moved = 0; moved < 1024 * 1024 && p->out_fd[i] >= 0 && p->credit[i] > 0 && !out_congested();) {
+    ssize_t n = send_data_from_fd(p->id, (uint16_t)(STREAM_OUT + i), p->out_fd[i], p->credit[i]);
+    if (n <= 0) {
+      if (n == 0 || (errno != EAGAIN && errno != EINTR)) close_fd(&p->out_fd[i]);
+      return;
+    }
+    moved += (size_t)n;
+    p->credit[i] -= (uint32_t)n;
+    p->last_out = now_ms();
+    /* A full default-sized read means bulk output: a larger pipe takes fewer wake-ups. Only
+     * then, since pipe memory counts against a per-user quota all sandboxes share. */
+    if (n == 65536 && !p->big_pipe[i]) p->big_pipe[i] = 1, fcntl(p->out_fd[i], F_SETPIPE_SZ, 1024 * 1024);
+    else if ((size_t)n < MAX_DATA_PAYLOAD) return; /* drained for now */
+  }
+}
+
 static void on_fd(void *ctx, int fd, short revents) {
   struct proc *p = ctx;
+  (void)revents;
   if (!p->used) return;
   if (fd == p->status_fd) return proc_read_status(p);
-  (void)revents;
   if (fd == p->in_fd) return write_stdin(p);
-  for (int i = 0; i < 2; i++) {
-    if (fd != p->out_fd[i] || p->credit[i] == 0) continue;
-    ssize_t n = send_data_from_fd(p->id, (uint16_t)(STREAM_OUT + i), fd, p->credit[i]);
-    if (n > 0) {
-      p->credit[i] -= (uint32_t)n;
-      p->last_out = now_ms();
-      /* A full default-sized read means bulk output: a larger pipe takes fewer wake-ups. Only
-       * then, since pipe memory counts against a per-user quota all sandboxes share. */
-      if (n == 65536 && !p->big_pipe[i]) p->big_pipe[i] = 1, fcntl(fd, F_SETPIPE_SZ, 1024 * 1024);
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      close_fd(&p->out_fd[i]);
-    }
-  }
+  for (int i = 0; i < 2; i++)
+    if (fd == p->out_fd[i]) pump_output(p, i);
 }
 
 void proc_poll(void) {
@@ -249,8 +248,10 @@ static void kill_tree(struct proc *p) {
 void proc_kill(uint32_t id, int signum) {
   struct proc *p = find(id);
   if (!p || p->reported) return;
-  if (signum == SIGKILL) kill_tree(p);
-  else if (p->main > 0 && !p->have_status) kill(p->main, signum);
+  if (signum == SIGKILL) return kill_tree(p);
+  /* Another signal goes to the command alone: the shim's child (looked up only when needed). */
+  pid_t command = p->have_status || p->shim <= 0 ? 0 : first_child_of(p->shim);
+  if (command > 0) kill(command, signum);
 }
 
 static void finish(struct proc *p) {

@@ -10,14 +10,13 @@
  * One process the host started. The agent forks a shim per process: a subreaper that forks the
  * command and then reaps everything the command leaves behind, so the whole tree (daemons and
  * `setsid` escapees included) stays below one pid the agent can kill. The shim reports the
- * command's pid and wait status over `status_fd`.
+ * command's wait status over `status_fd`.
  */
 struct proc {
   int used;
   uint32_t id;
   pid_t shim;      /* 0 once reaped */
-  pid_t main;      /* 0 until the shim reported it */
-  int status_fd;   /* shim -> agent: 'P' + pid, 'X' + wait status; -1 after EOF */
+  int status_fd;   /* shim -> agent: 'X' + wait status; -1 after EOF */
   int in_fd;       /* stdin pipe (write end), -1 when none or closed */
   struct buf in;   /* stdin bytes received, not yet written */
   int in_fin;      /* the host closed stdin */
@@ -52,6 +51,7 @@ void proc_set_status(struct proc *p, int status);
 
 /* reap.c */
 void reap_children(void);
+pid_t first_child_of(pid_t parent);
 void sweep_strays(void);
 int sweep_active(void);
 int is_live_shim(pid_t pid);

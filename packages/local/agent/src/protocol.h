@@ -16,7 +16,7 @@
 /* Largest DATA payload the agent sends; the host rejects frames above 1 MiB. */
 #define MAX_DATA_PAYLOAD (256u * 1024u)
 /* Bytes the host may receive on one output stream before it grants more credit. */
-#define OUTPUT_WINDOW (1024u * 1024u)
+#define OUTPUT_WINDOW (4u * 1024u * 1024u)
 /* Bytes the agent lets the host send on one input stream before it grants more. */
 #define INPUT_WINDOW (1024u * 1024u)
 

@@ -71,10 +71,19 @@ static struct proc *by_shim(pid_t pid) {
   return NULL;
 }
 
-static struct proc *by_main(pid_t pid) {
-  for (int i = 0; i < MAX_PROCS; i++)
-    if (g_procs[i].used && !g_procs[i].have_status && g_procs[i].main == pid) return &g_procs[i];
-  return NULL;
+/* The oldest child of `parent` (for a shim: the command, since it forks nothing else). */
+pid_t first_child_of(pid_t parent) {
+  DIR *dir = opendir("/proc");
+  if (!dir) return 0;
+  pid_t found = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir))) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    pid_t pid = (pid_t)atoi(entry->d_name);
+    if (parent_of(entry->d_name) == parent && (found == 0 || pid < found)) found = pid;
+  }
+  closedir(dir);
+  return found;
 }
 
 
@@ -85,14 +94,13 @@ static void shim_gone(struct proc *p, int status) {
   int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!clean) g_sweeping = 1;
   if (p->have_status) return;
-  if (p->main == 0) {
-    /* The shim never started the command: its own status is the best answer. */
-    proc_set_status(p, p->killed || WIFSIGNALED(status) ? SIGKILL : status);
-  } else if (clean) {
-    /* The shim reaped the command but its report was lost: say it was killed. */
-    proc_set_status(p, SIGKILL);
-  }
-  /* Otherwise the command outlives its shim as a stray: its status arrives when it is reaped. */
+  /*
+   * The command's status never arrived: the shim was killed (by the agent, for a timeout or an
+   * abort, or from inside the sandbox) or could not start it. The command is killed with the
+   * rest of its tree as a stray, so SIGKILL is what it died of; a shim that failed to fork
+   * reports its own exit code (126).
+   */
+  proc_set_status(p, p->killed || WIFSIGNALED(status) || clean ? SIGKILL : status);
 }
 
 /* Collects every exited child; a shim's death may leave strays to sweep. */
@@ -102,12 +110,7 @@ void reap_children(void) {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) break;
     struct proc *p = by_shim(pid);
-    if (p) {
-      shim_gone(p, status);
-      continue;
-    }
-    p = by_main(pid);
-    if (p) proc_set_status(p, status);
+    if (p) shim_gone(p, status);
   }
   if (g_sweeping) sweep_strays();
 }

@@ -13,8 +13,12 @@ export const MAX_AGENT_FRAME = 1024 * 1024;
 export const MAX_REQUEST_FRAME = 8 * 1024 * 1024;
 /** Largest DATA payload the host sends. */
 export const MAX_DATA_PAYLOAD = 256 * 1024;
-/** Credit the agent starts with on each output stream of a channel. */
-export const OUTPUT_WINDOW = 1024 * 1024;
+/**
+ * Credit the agent starts with on each output stream of a channel. It bounds what can be in
+ * flight for one stream (in the agent's queue and the socket), not what the host keeps: the
+ * host consumes synchronously and grants credit back in quarter-window steps.
+ */
+export const OUTPUT_WINDOW = 4 * 1024 * 1024;
 
 export const FLAG_FIN = 0x01;
 

@@ -1,10 +1,15 @@
-import { existsSync } from "node:fs";
-import { readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** Waits `ms`, or just one event-loop turn for 0 (a timer would round it up to 1 ms). */
 export const sleep = (ms: number) =>
   new Promise<void>((resolve) => (ms === 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
+
+const exists = (dir: string) =>
+  access(dir).then(
+    () => true,
+    () => false,
+  );
 
 /** All directories below `dir` (deepest first), `dir` last. */
 async function subtree(dir: string): Promise<string[]> {
@@ -13,7 +18,7 @@ async function subtree(dir: string): Promise<string[]> {
   try {
     entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch {
-    return existsSync(dir) ? [dir] : [];
+    return (await exists(dir)) ? [dir] : [];
   }
   for (const name of entries) out.push(...(await subtree(path.join(dir, name))));
   out.push(dir);
@@ -54,7 +59,7 @@ export async function removeTree(dir: string): Promise<void> {
 
 /** Kills every process in a cgroup tree, by `cgroup.kill` where available, else by pid until empty. */
 export async function killTree(dir: string, useKillFile: boolean): Promise<void> {
-  if (!existsSync(dir)) return;
+  if (!(await exists(dir))) return;
   if (useKillFile) {
     try {
       await writeFile(path.join(dir, "cgroup.kill"), "1");

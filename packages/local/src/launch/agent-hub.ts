@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { chmod, lstat, mkdir, readdir, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -42,19 +43,19 @@ export interface AgentLaunch {
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** `<tmp>/openlattice-<uid>`, owner-only, verified to be ours (someone could have made it first). */
-function runDir(): string {
+async function runDir(): Promise<string> {
   const dir = path.join(os.tmpdir(), `openlattice-${process.getuid?.() ?? "u"}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stats = lstatSync(dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await lstat(dir);
   if (!stats.isDirectory() || stats.uid !== process.getuid?.()) {
     throw new Error(`${dir} is not a directory owned by this user; remove it`);
   }
-  chmodSync(dir, 0o700);
+  await chmod(dir, 0o700);
   // Listeners of processes that died without cleaning up.
-  for (const name of readdirSync(dir)) {
+  for (const name of await readdir(dir)) {
     const match = /^hub-(\d+)-(\d+)-[0-9a-f]+\.sock$/.exec(name);
     if (match && !isOwnerAlive({ pid: Number(match[1]), startTime: Number(match[2]) })) {
-      rmSync(path.join(dir, name), { force: true });
+      await rm(path.join(dir, name), { force: true });
     }
   }
   return dir;
@@ -86,20 +87,24 @@ export class AgentHub {
   }
 
   private listen(): Promise<{ server: net.Server; socketPath: string }> {
-    this.listener ??= new Promise((resolve, reject) => {
-      const owner = currentOwner();
-      const socketPath = path.join(
-        runDir(),
-        `hub-${owner.pid}-${owner.startTime}-${randomBytes(4).toString("hex")}.sock`,
-      );
-      const server = net.createServer((socket) => this.accept(socket));
-      server.once("error", reject);
-      server.listen(socketPath, () => {
-        chmodSync(socketPath, 0o600);
-        server.unref();
-        process.once("exit", () => rmSync(socketPath, { force: true }));
-        resolve({ server, socketPath });
-      });
+    this.listener ??= runDir().then(
+      (dir) =>
+        new Promise((resolve, reject) => {
+          const owner = currentOwner();
+          const name = `hub-${owner.pid}-${owner.startTime}-${randomBytes(4).toString("hex")}.sock`;
+          const socketPath = path.join(dir, name);
+          const server = net.createServer((socket) => this.accept(socket));
+          server.once("error", reject);
+          server.listen(socketPath, () => {
+            server.unref();
+            process.once("exit", () => rmSync(socketPath, { force: true }));
+            // Only our uid may connect (the directory is 0700 too).
+            chmod(socketPath, 0o600).then(() => resolve({ server, socketPath }), reject);
+          });
+        }),
+    );
+    this.listener.catch(() => {
+      this.listener = undefined;
     });
     return this.listener;
   }
