@@ -98,22 +98,25 @@ export class SpawnerLink {
     if (frame.type === SPAWNED) {
       const pid = new Fields(frame.payload).only([Field.pid]).u32(Field.pid);
       if (!pid) throw new ProtocolViolation("SPAWNED without a pid");
-      return watch.onSpawned(pid);
+      watch.onSpawned(pid);
+      return;
     }
     if (frame.type === EXITED) {
       const fields = new Fields(frame.payload).only([Field.exitCode, Field.signal, Field.message]);
       this.forget(frame.id);
       const stderr = (fields.str(Field.message, 4096) ?? "").replace(/[^\x20-\x7e\n]/g, "?");
-      return watch.onExited(fields.u32(Field.exitCode), fields.u32(Field.signal), stderr);
+      watch.onExited(fields.u32(Field.exitCode), fields.u32(Field.signal), stderr);
+      return;
     }
     if (frame.type === ERROR) {
       const failure = readFailure(frame);
       this.forget(frame.id);
-      return watch.onFailed(
+      watch.onFailed(
         new InternalError(`the spawner could not start a sandbox: ${failure.code ?? failure.message ?? "error"}`, {
           provider: this.provider,
         }),
       );
+      return;
     }
     throw new ProtocolViolation(`unexpected spawner frame ${frame.type}`);
   }
