@@ -44,13 +44,20 @@ for (const [mode, pair] of Object.entries(results.exec)) {
     `exec true ${mode.padEnd(11)} p50 ${ms(pair.exec.p50)} ms (p95 ${ms(pair.exec.p95)}); raw spawn p50 ${ms(pair.spawn.p50)} ms`,
   );
 }
+const { heap } = results;
+console.log(
+  `exec true alone p50 ${ms(heap.smallHeap.p50)} ms small heap, ${ms(heap.largeHeap.p50)} ms with ${heap.largeHeapMiB} MiB live; ` +
+    `raw spawn ${ms(heap.spawnSmall.p50)} → ${ms(heap.spawnLarge.p50)} ms`,
+);
 console.log(`cold TTI p50 ${ms(results.coldTti.tti.p50)} ms; raw bwrap p50 ${ms(results.coldTti.bwrap.p50)} ms`);
+console.log(`load average ${results.loadAverage.map((value) => value.toFixed(1)).join(" → ")}`);
 for (const [name, entry] of [
   ["pooled burst", results.pooledBurst],
   ["cold burst", results.coldBurst],
 ] as const) {
   console.log(
-    `${name} p50 ${ms(entry.ms.p50)} p95 ${ms(entry.ms.p95)} ms, ${entry.succeeded}/${entry.runs}, worst stall ${ms(entry.maxStallMs)} ms`,
+    `${name} p50 ${ms(entry.ms.p50)} p95 ${ms(entry.ms.p95)} ms, ${entry.succeeded}/${entry.runs}, ` +
+      `worst stall ${ms(entry.maxStallMs)} ms (longest GC ${ms(entry.maxGcMs)} ms)`,
   );
 }
 for (const [name, value] of Object.entries(ratios)) console.log(`ratio: ${name} = ${value}`);

@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { timeSpawn } from "./measure.ts";
 
 export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -31,15 +31,23 @@ export async function interleaved(
 /** Raw `spawn("/bin/true")` from Node: the baseline an exec is compared with. */
 export const rawSpawn = () => timeSpawn("/bin/true", []);
 
-/** The longest event-loop stall while `body` runs, in ms (1 ms resolution). */
-export async function worstStall<T>(body: () => Promise<T>): Promise<{ result: T; maxStallMs: number }> {
+/** The longest event-loop stall while `body` runs (1 ms resolution), and the longest GC pause. */
+export async function worstStall<T>(
+  body: () => Promise<T>,
+): Promise<{ result: T; maxStallMs: number; maxGcMs: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
+  let maxGcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) maxGcMs = Math.max(maxGcMs, entry.duration);
+  });
+  gc.observe({ entryTypes: ["gc"] });
   histogram.enable();
   try {
     const result = await body();
-    return { result, maxStallMs: histogram.max / 1e6 };
+    return { result, maxStallMs: histogram.max / 1e6, maxGcMs };
   } finally {
     histogram.disable();
+    gc.disconnect();
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,19 +11,41 @@ import { bwrapBaselineArgs } from "./baselines.ts";
 /** Figures of issue #12 (local engine v2), each next to the baseline it is judged against. */
 export interface EngineResults {
   readonly tier: string;
-  readonly exec: Record<"backToBack" | "idleGap30ms" | "heap1GiB", { exec: Summary; spawn: Summary }>;
+  readonly exec: Record<"backToBack" | "idleGap30ms", { exec: Summary; spawn: Summary }>;
+  /** exec alone (never interleaved with a spawn, whose fork would disturb this process's pages). */
+  readonly heap: {
+    smallHeap: Summary;
+    largeHeap: Summary;
+    largeHeapMiB: number;
+    spawnSmall: Summary;
+    spawnLarge: Summary;
+  };
   readonly coldTti: { tti: Summary; bwrap: Summary };
-  readonly pooledBurst: { runs: number; succeeded: number; ms: Summary; maxStallMs: number };
-  readonly coldBurst: { runs: number; succeeded: number; ms: Summary; maxStallMs: number };
+  readonly pooledBurst: BurstResult;
+  readonly coldBurst: BurstResult;
   readonly idle: { sandboxes: number; cgroupMemoryKiB: Summary | undefined; orchestratorKiB: number; rssKiB: number };
-  readonly streaming: Record<"bytes" | "text", { mibPerSecond: number; rssGrowthMiB: number }>;
+  readonly streaming: Record<"bytes" | "text", { mibPerSecond: number; rssGrowthMiB: number }> & {
+    /** The same bytes through a plain pipe from a raw spawn, in the same run. */
+    readonly rawPipeMiBPerSecond: number;
+  };
+  /** 1-minute load average before and after: other work on the machine moves every figure. */
+  readonly loadAverage: readonly [number, number];
 }
 
-async function burst(provider: LocalProvider, runs: number) {
+export interface BurstResult {
+  readonly runs: number;
+  readonly succeeded: number;
+  readonly ms: Summary;
+  readonly maxStallMs: number;
+  /** The longest garbage-collection pause in the same window (part of any stall). */
+  readonly maxGcMs: number;
+}
+
+async function burst(provider: LocalProvider, runs: number): Promise<BurstResult> {
   const samples: number[] = [];
   let succeeded = 0;
   const ids: string[] = [];
-  const { maxStallMs } = await worstStall(() =>
+  const { maxStallMs, maxGcMs } = await worstStall(() =>
     Promise.all(
       Array.from({ length: runs }, async () => {
         const started = performance.now();
@@ -37,7 +60,33 @@ async function burst(provider: LocalProvider, runs: number) {
     ).catch(() => undefined),
   );
   await Promise.all(ids.map((id) => provider.destroy(id)));
-  return { runs, succeeded, ms: summarize(samples), maxStallMs };
+  return { runs, succeeded, ms: summarize(samples), maxStallMs, maxGcMs };
+}
+
+/** Raw pipe throughput: `head -c bytes /dev/zero` from a plain spawn, read by this process. */
+async function rawPipe(bytes: number): Promise<number> {
+  const started = performance.now();
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn("head", ["-c", String(bytes), "/dev/zero"], { stdio: ["ignore", "pipe", "ignore"] });
+    child.stdout.on("data", (chunk: Buffer) => {
+      received += chunk.byteLength;
+    });
+    child.on("error", reject);
+    child.on("close", () => resolve());
+  });
+  if (received !== bytes) throw new Error(`raw pipe moved ${received} of ${bytes} bytes`);
+  return bytes / 1024 / 1024 / ((performance.now() - started) / 1000);
+}
+
+async function timeEach(runs: number, body: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let index = 0; index < runs; index++) {
+    const started = performance.now();
+    await body();
+    times.push(performance.now() - started);
+  }
+  return times;
 }
 
 async function stream(provider: LocalProvider, id: string, bytes: number, text: boolean) {
@@ -73,13 +122,22 @@ export async function runLocalEngine(isolation: "namespace" | "none", quick: boo
       const times = await interleaved(n.exec, gapMs, exec, rawSpawn);
       return { exec: summarize(times.a), spawn: summarize(times.b) };
     };
+    const loadBefore = os.loadavg()[0] ?? Number.NaN;
     const backToBack = await pair(0);
     const idleGap30ms = await pair(30);
-    let heap = ballast(quick ? 256 : 1024);
-    const heap1GiB = await pair(0);
-    heap = [];
-    void heap;
+    // Heap dependence: exec alone, small heap / large heap / small heap again.
+    const largeHeapMiB = quick ? 256 : 1024;
+    const smallA = await timeEach(n.exec / 2, exec);
+    let heavy = ballast(largeHeapMiB);
+    const largeHeap = summarize(await timeEach(n.exec, exec));
+    const spawnLarge = summarize(await timeEach(Math.min(50, n.exec), rawSpawn));
+    heavy = [];
+    void heavy;
     globalThis.gc?.();
+    await pause(200);
+    const smallB = await timeEach(n.exec / 2, exec);
+    const spawnSmall = summarize(await timeEach(Math.min(50, n.exec), rawSpawn));
+    const smallHeap = summarize([...smallA, ...smallB]);
 
     const bwrap = bwrapBaselineArgs(workspace);
     const ttiTimes = await interleaved(
@@ -99,6 +157,7 @@ export async function runLocalEngine(isolation: "namespace" | "none", quick: boo
     const { externalId: streamer } = await provider.provision({});
     const streamBytes = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
     const streaming = {
+      rawPipeMiBPerSecond: await rawPipe(streamBytes),
       bytes: await stream(provider, streamer, streamBytes, false),
       text: await stream(provider, streamer, streamBytes, true),
     };
@@ -115,15 +174,28 @@ export async function runLocalEngine(isolation: "namespace" | "none", quick: boo
       await pooled.close();
     }
 
-    globalThis.gc?.();
-    await pause(200);
-    const before = process.memoryUsage();
+    // Warm every code path first, so that what is measured is per-sandbox state only.
+    for (let index = 0; index < 5; index++) {
+      const node = await provider.provision({});
+      await provider.exec(node.externalId, ["true"]);
+      await provider.destroy(node.externalId);
+    }
+    const settle = async () => {
+      for (let round = 0; round < 3; round++) {
+        globalThis.gc?.();
+        await pause(100);
+      }
+      return process.memoryUsage();
+    };
+    const before = await settle();
     const idleIds: string[] = [];
-    for (let index = 0; index < n.idle; index++) idleIds.push((await provider.provision({})).externalId);
-    await pause(1000);
-    globalThis.gc?.();
-    await pause(200);
-    const after = process.memoryUsage();
+    for (let index = 0; index < n.idle; index++) {
+      const node = await provider.provision({});
+      await provider.exec(node.externalId, ["true"]);
+      idleIds.push(node.externalId);
+    }
+    await pause(500);
+    const after = await settle();
     const cgroup: number[] = [];
     for (const id of idleIds.slice(0, 20)) {
       const sample = await provider.getExtension(id, "metrics")?.sample();
@@ -137,7 +209,9 @@ export async function runLocalEngine(isolation: "namespace" | "none", quick: boo
     };
     return {
       tier: provider.tier,
-      exec: { backToBack, idleGap30ms, heap1GiB },
+      loadAverage: [loadBefore, os.loadavg()[0] ?? Number.NaN],
+      heap: { smallHeap, largeHeap, largeHeapMiB, spawnSmall, spawnLarge },
+      exec: { backToBack, idleGap30ms },
       coldTti,
       pooledBurst,
       coldBurst,
@@ -153,15 +227,14 @@ export async function runLocalEngine(isolation: "namespace" | "none", quick: boo
 
 /** The issue's targets as ratios (and absolute figures where the target is absolute). */
 export function engineRatios(results: EngineResults): Record<string, number> {
-  const { exec, coldTti, pooledBurst, coldBurst, idle, streaming } = results;
+  const { exec, heap, coldTti, pooledBurst, coldBurst, idle, streaming } = results;
   return {
     "engine: exec true p50 / raw spawn p50, back to back (target <= 0.6)":
       exec.backToBack.exec.p50 / exec.backToBack.spawn.p50,
     "engine: exec true p50 / raw spawn p50, 30 ms idle gap (target <= 0.6)":
       exec.idleGap30ms.exec.p50 / exec.idleGap30ms.spawn.p50,
-    "engine: exec p50 with 1 GiB heap / small heap (target <= 1.3)": exec.heap1GiB.exec.p50 / exec.backToBack.exec.p50,
-    "engine: raw spawn p50 with 1 GiB heap / small heap (for contrast)":
-      exec.heap1GiB.spawn.p50 / exec.backToBack.spawn.p50,
+    "engine: exec p50 with 1 GiB heap / small heap (target <= 1.3)": heap.largeHeap.p50 / heap.smallHeap.p50,
+    "engine: raw spawn p50 with 1 GiB heap / small heap (for contrast)": heap.spawnLarge.p50 / heap.spawnSmall.p50,
     "engine: cold TTI p50 / raw bwrap p50 (target <= 2.0)": coldTti.tti.p50 / coldTti.bwrap.p50,
     "engine: pooled burst p50 ms (target <= 60)": pooledBurst.ms.p50,
     "engine: pooled burst success (target 1)": pooledBurst.succeeded / pooledBurst.runs,
@@ -171,5 +244,6 @@ export function engineRatios(results: EngineResults): Record<string, number> {
     "engine: streaming MiB/s through onStdoutBytes (target >= 500)": streaming.bytes.mibPerSecond,
     "engine: streaming RSS growth MiB (target <= 64)": streaming.bytes.rssGrowthMiB,
     "engine: streaming MiB/s through onStdout, text": streaming.text.mibPerSecond,
+    "engine: streaming through onStdoutBytes / raw pipe": streaming.bytes.mibPerSecond / streaming.rawPipeMiBPerSecond,
   };
 }

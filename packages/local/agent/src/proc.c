@@ -119,6 +119,8 @@ void proc_start(const struct frame *fr) {
   }
   memset(p, 0, sizeof *p);
   p->id = fr->id;
+  char program[4096];
+  req.resolved = resolve_program(req.argv[0], req.envp, program, sizeof program);
   int err = spawn_proc(p, &req);
   if (err < 0) {
     send_error(fr->id, E_START, -err, NULL);

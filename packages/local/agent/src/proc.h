@@ -42,7 +42,9 @@ struct spawn_request {
   int cwd_fd; /* -1: the agent's own working directory */
   int stdin_pipe;
   int discard_output;
+  const char *resolved; /* argv[0] found in PATH by the agent, or NULL */
 };
+const char *resolve_program(const char *name, char **envp, char *out, size_t cap);
 /* Forks the shim for `p`; 0 or -errno. */
 int spawn_proc(struct proc *p, const struct spawn_request *req);
 

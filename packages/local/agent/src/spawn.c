@@ -35,14 +35,15 @@ static const char *env_path(char **envp) {
   return DEFAULT_PATH;
 }
 
+/* Runs in a vfork(2) child: the stack only, no heap. */
 static void exec_file(const char *file, char **argv, char **envp) {
   execve(file, argv, envp);
   if (errno != ENOEXEC) return;
   /* A script without a #! line runs under the shell, as execvp(3) does. */
   int argc = 0;
   while (argv[argc]) argc++;
-  char **shell = calloc((size_t)argc + 2, sizeof *shell);
-  if (!shell) return;
+  if (argc > 4096) return;
+  char *shell[argc + 2];
   shell[0] = "sh";
   shell[1] = (char *)file;
   for (int i = 1; i < argc; i++) shell[i + 1] = argv[i];
@@ -51,8 +52,10 @@ static void exec_file(const char *file, char **argv, char **envp) {
 }
 
 /* Runs argv[0] like a shell would: searched in the command's own PATH, 127 when missing. */
-static void exec_command(char **argv, char **envp) {
+static void exec_command(char **argv, char **envp, const char *resolved) {
   const char *name = argv[0];
+  /* The agent looked the program up already (a miss costs it far less than a failed execve). */
+  if (resolved) exec_file(resolved, argv, envp);
   if (strchr(name, '/')) {
     exec_file(name, argv, envp);
     int err = errno;
@@ -89,7 +92,7 @@ static void exec_command(char **argv, char **envp) {
  * reset every disposition at start, so only what it changed since (SIGPIPE ignored, its
  * signals blocked) needs undoing: two system calls, not sixty-four.
  */
-static void command_main(char **argv, char **envp, int has_cwd) {
+static void command_main(char **argv, char **envp, int has_cwd, const char *resolved) {
   sigset_t none;
   sigemptyset(&none);
   signal(SIGPIPE, SIG_DFL);
@@ -110,7 +113,7 @@ static void command_main(char **argv, char **envp, int has_cwd) {
       close(fd);
     }
   }
-  exec_command(argv, envp);
+  exec_command(argv, envp, resolved);
 }
 
 static void report(int fd, char kind, uint32_t value) {
@@ -122,11 +125,13 @@ static void report(int fd, char kind, uint32_t value) {
  * The shim: fds 0-2 are the command's stdio, 3 the status pipe, 4 the working directory. It
  * reports only the command's wait status: one wake-up of the agent per exec, not two.
  */
-static void shim_main(char **argv, char **envp, int has_cwd) {
+static void shim_main(char **argv, char **envp, int has_cwd, const char *resolved) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   prctl(PR_SET_NAME, "ol-shim");
-  pid_t command = fork();
-  if (command == 0) command_main(argv, envp, has_cwd);
+  /* vfork: the command runs at once, on this CPU, without copying the shim's page tables; the
+   * child touches only its stack until it execs or exits. */
+  pid_t command = vfork();
+  if (command == 0) command_main(argv, envp, has_cwd, resolved);
   if (command < 0) {
     say("fork", strerror(errno), "");
     _exit(126);
@@ -147,6 +152,31 @@ static void shim_main(char **argv, char **envp, int has_cwd) {
 static void close_all(int *fds, int n) {
   for (int i = 0; i < n; i++)
     if (fds[i] >= 0 && fds[i] != g_devnull) close(fds[i]);
+}
+
+/*
+ * argv[0] looked up in the command's PATH by the agent (absolute PATH entries only: a relative
+ * one depends on the command's working directory). NULL when not found here: the command's own
+ * search then decides (and reports 126 or 127).
+ */
+const char *resolve_program(const char *name, char **envp, char *out, size_t cap) {
+  if (!name[0] || strchr(name, '/')) return NULL;
+  const char *path = env_path(envp);
+  for (const char *p = path;;) {
+    const char *end = strchrnul(p, ':');
+    size_t dir = (size_t)(end - p);
+    if (dir > 0 && p[0] == '/' && dir + 1 + strlen(name) < cap) {
+      memcpy(out, p, dir);
+      out[dir] = '/';
+      strcpy(out + dir + 1, name);
+      struct stat st;
+      if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0) return out;
+    } else if (dir == 0 || p[0] != '/') {
+      return NULL; /* a relative entry comes first: leave the search to the command */
+    }
+    if (*end == 0) return NULL;
+    p = end + 1;
+  }
 }
 
 int spawn_proc(struct proc *p, const struct spawn_request *req) {
@@ -173,7 +203,7 @@ int spawn_proc(struct proc *p, const struct spawn_request *req) {
     fcntl(3, F_SETFD, FD_CLOEXEC);
     static const int keep[] = {0, 1, 2, 3, 4};
     close_except(keep, cwd >= 0 ? 5 : 4);
-    shim_main(req->argv, req->envp, cwd >= 0);
+    shim_main(req->argv, req->envp, cwd >= 0, req->resolved);
   }
   int err = errno;
   int child_ends[] = {fd[1], fd[2], fd[5], fd[7]};
