@@ -17,19 +17,18 @@ import {
   type SandboxNode,
   type SnapshotRef,
   SPECIFICATION_VERSION,
-  UnavailableError,
   type ValidProvisionSpec,
 } from "@openlattice/core";
 import { buildCapabilities } from "./capabilities.js";
 import { asSandboxError } from "./errors.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
 import { type IsolationTier, type LocalProviderOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import { poolCompatible, WarmPool } from "./pool/warm-pool.js";
+import { poolCompatible, type WarmPool } from "./pool/warm-pool.js";
 import { admitSpec } from "./provider/admission.js";
 import { extensionOf } from "./provider/extensions.js";
 import { healthReport } from "./provider/health.js";
 import { type PruneOptions, pruneSnapshotStore, SnapshotService, toRef } from "./provider/snapshots.js";
-import { chooseTier } from "./provider/tier.js";
+import { chooseTier, openStateLayout, startPool } from "./provider/tier.js";
 import { LocalSandbox, newSandboxId, type SandboxEnvironment } from "./sandbox/local-sandbox.js";
 import type { SnapshotManifest } from "./snapshots/snapshot-store.js";
 import { type PruneResult, SnapshotStore } from "./snapshots/snapshot-store.js";
@@ -80,19 +79,8 @@ export class LocalProvider implements Provider {
     const { tier, reason } = chooseTier(this.options.isolation, this.probe);
     this.tier = tier;
     this.capabilities = Object.freeze(buildCapabilities(this.tier, this.probe, reason));
-    try {
-      // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
-      const traversableWork = this.tier === "namespace" && this.probe.root;
-      this.layout = new StateLayout(this.options.stateDir, { traversableWork });
-    } catch (error) {
-      throw new UnavailableError(
-        `state directory ${this.options.stateDir} is not usable: ${(error as Error).message}`,
-        {
-          provider: PROVIDER,
-          cause: error,
-        },
-      );
-    }
+    // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
+    this.layout = openStateLayout(this.options.stateDir, this.tier === "namespace" && this.probe.root);
     this.store = new SnapshotStore(this.layout.snapshots);
     this.snapshots = new SnapshotService(this.store);
     this.environment = {
@@ -106,15 +94,7 @@ export class LocalProvider implements Provider {
     this.ready = this.options.reapOnStart
       ? reapOrphans(this.layout, this.probe.cgroups).catch(() => ({ reaped: [] }))
       : Promise.resolve({ reaped: [] });
-    if (this.options.warmPool.size > 0) {
-      const pool = new WarmPool(this.options.warmPool, (onEnded) =>
-        LocalSandbox.start(newSandboxId(), parseProvisionSpec({}, PROVIDER), { kind: "host" }, this.environment, {
-          onEnded,
-        }),
-      );
-      this.pool = pool;
-      void this.ready.then(() => pool.fill());
-    }
+    this.pool = startPool(this.options.warmPool, this.environment, this.ready);
   }
 
   /** Resolves once the warm pool is full (immediately when there is none). */

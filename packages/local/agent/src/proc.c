@@ -21,7 +21,7 @@
 struct proc g_procs[MAX_PROCS];
 int g_oom_reset;
 
-static struct proc *find(uint32_t id) {
+struct proc *proc_find(uint32_t id) {
   for (int i = 0; i < MAX_PROCS; i++)
     if (g_procs[i].used && g_procs[i].id == id) return &g_procs[i];
   return NULL;
@@ -29,7 +29,7 @@ static struct proc *find(uint32_t id) {
 
 /* Only processes whose EXIT is not sent yet take frames; lingering trees are anonymous. */
 int proc_owns(uint32_t id) {
-  struct proc *p = find(id);
+  struct proc *p = proc_find(id);
   return p && !p->reported;
 }
 
@@ -38,102 +38,6 @@ void proc_set_status(struct proc *p, int status) {
   p->have_status = 1;
   p->status = status;
   p->exited_at = p->last_out = now_ms();
-}
-
-/* Parses the strings of a START: argv, env and cwd, copied NUL-terminated into one block. */
-static int parse_start(const struct frame *fr, struct spawn_request *req, char **block, uint64_t *timeout, char *cwd,
-                       size_t cwd_cap) {
-  struct fields it;
-  struct field f;
-  size_t args = 0, envs = 0, bytes = 0;
-  uint32_t value;
-  fields_init(&it, fr->payload, fr->len);
-  while (fields_next(&it, &f)) {
-    switch (f.tag) {
-      case F_ARG:
-      case F_ENV:
-        if (memchr(f.value, 0, f.len)) return -1;
-        if (f.tag == F_ARG) args++;
-        else envs++;
-        bytes += f.len + 1;
-        break;
-      case F_CWD:
-        if (field_cstr(&f, cwd, cwd_cap) < 0 || !cwd[0]) return -1;
-        break;
-      case F_TIMEOUT_MS:
-        if (field_u64(&f, timeout) < 0) return -1;
-        break;
-      case F_STDIN:
-        if (field_u32(&f, &value) < 0 || value > STDIN_PIPE) return -1;
-        req->stdin_pipe = value == STDIN_PIPE;
-        break;
-      case F_OUTPUT:
-        if (field_u32(&f, &value) < 0 || value > OUTPUT_DISCARD) return -1;
-        req->discard_output = value == OUTPUT_DISCARD;
-        break;
-      default:
-        if (!(f.tag & TAG_OPTIONAL)) return -1;
-    }
-  }
-  if (it.bad || args == 0) return -1;
-  char **vec = calloc(args + envs + 2, sizeof *vec);
-  char *text = malloc(bytes);
-  if (!vec || !text) {
-    free(vec);
-    free(text);
-    return -2;
-  }
-  req->argv = vec;
-  req->envp = vec + args + 1;
-  size_t a = 0, e = 0, at = 0;
-  fields_init(&it, fr->payload, fr->len);
-  while (fields_next(&it, &f)) {
-    if (f.tag != F_ARG && f.tag != F_ENV) continue;
-    memcpy(text + at, f.value, f.len);
-    text[at + f.len] = 0;
-    if (f.tag == F_ARG) req->argv[a++] = text + at;
-    else req->envp[e++] = text + at;
-    at += f.len + 1;
-  }
-  *block = text;
-  return 0;
-}
-
-void proc_start(const struct frame *fr) {
-  if (fr->id == 0 || find(fr->id)) return send_error(fr->id, E_BAD_REQUEST, 0, "the id is in use");
-  struct proc *p = NULL;
-  for (int i = 0; i < MAX_PROCS && !p; i++)
-    if (!g_procs[i].used) p = &g_procs[i];
-  if (!p) return send_error(fr->id, E_LIMIT, EAGAIN, "too many processes");
-  struct spawn_request req = {.cwd_fd = -1};
-  char *block = NULL, cwd[4096] = "";
-  uint64_t timeout = 0;
-  int parsed = parse_start(fr, &req, &block, &timeout, cwd, sizeof cwd);
-  if (parsed < 0) return send_error(fr->id, parsed == -2 ? E_LIMIT : E_BAD_REQUEST, 0, "malformed START");
-  if (cwd[0]) {
-    req.cwd_fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (req.cwd_fd < 0) {
-      send_error(fr->id, E_CWD, errno, NULL);
-      goto done;
-    }
-  }
-  memset(p, 0, sizeof *p);
-  p->id = fr->id;
-  char program[4096];
-  req.resolved = resolve_program(req.argv[0], req.envp, program, sizeof program);
-  int err = spawn_proc(p, &req);
-  if (err < 0) {
-    send_error(fr->id, E_START, -err, NULL);
-    goto done;
-  }
-  p->used = 1;
-  p->credit[0] = p->credit[1] = OUTPUT_WINDOW;
-  p->deadline = timeout ? now_ms() + (int64_t)timeout : 0;
-  if (p->in_fd >= 0) send_credit(p->id, STREAM_IN, INPUT_WINDOW);
-done:
-  if (req.cwd_fd >= 0) close(req.cwd_fd);
-  free(req.argv);
-  free(block);
 }
 
 /* Reads the shim's report: the command's wait status. */
@@ -223,7 +127,7 @@ void proc_poll(void) {
 }
 
 void proc_stdin(const struct frame *fr) {
-  struct proc *p = find(fr->id);
+  struct proc *p = proc_find(fr->id);
   if (!p || fr->stream != STREAM_IN) return;
   if (p->in_fd < 0) {
     /* No stdin (or it was closed): the bytes are dropped, the credit returned. */
@@ -236,7 +140,7 @@ void proc_stdin(const struct frame *fr) {
 }
 
 void proc_credit(uint32_t id, uint16_t stream, uint32_t bytes) {
-  struct proc *p = find(id);
+  struct proc *p = proc_find(id);
   if (!p || stream < STREAM_OUT || stream > STREAM_ERR) return;
   uint32_t *credit = &p->credit[stream - STREAM_OUT];
   *credit = bytes > UINT32_MAX - *credit ? UINT32_MAX : *credit + bytes;
@@ -248,7 +152,7 @@ static void kill_tree(struct proc *p) {
 }
 
 void proc_kill(uint32_t id, int signum) {
-  struct proc *p = find(id);
+  struct proc *p = proc_find(id);
   if (!p || p->reported) return;
   if (signum == SIGKILL) return kill_tree(p);
   /* Another signal goes to the command alone: the shim's child (looked up only when needed). */

@@ -34,6 +34,7 @@ struct proc {
 };
 
 extern struct proc g_procs[MAX_PROCS];
+struct proc *proc_find(uint32_t id);
 extern int g_oom_reset;
 
 struct spawn_request {

@@ -32,7 +32,7 @@ export class SpawnerLink {
   private dead: Error | undefined;
 
   private constructor(
-    private readonly child: ChildProcess,
+    readonly child: ChildProcess,
     private readonly socket: Socket,
     private readonly provider: string,
   ) {

@@ -22,6 +22,7 @@ import type { StatCache } from "../snapshots/snapshot-store.js";
 import type { ImageRef } from "./images.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
+import { describeSandbox } from "./sandbox-info.js";
 import { stopSandbox } from "./sandbox-stop.js";
 import { SandboxTimers } from "./sandbox-timers.js";
 
@@ -307,22 +308,6 @@ export class LocalSandbox {
 
   /** What `inspect` reports. */
   info(): SandboxInfo & SandboxNode {
-    const resources = this.spec.resources;
-    const pid = this.state.agent?.pid;
-    return {
-      externalId: this.id,
-      provider: this.provider,
-      status: this.status,
-      createdAt: this.createdAt,
-      labels: this.spec.labels ?? {},
-      ...(this.spec.name !== undefined ? { name: this.spec.name } : {}),
-      ...(this.startedAt ? { startedAt: this.startedAt } : {}),
-      ...(this.endedAt ? { endedAt: this.endedAt } : {}),
-      ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
-      ...(this.reason !== undefined ? { reason: this.reason } : {}),
-      image: this.spec.runtime?.image ?? "host",
-      ...(resources ? { resources: { ...resources } } : {}),
-      details: { isolation: this.tier, workdir: this.state.workdir, ...(pid !== undefined ? { hostPid: pid } : {}) },
-    };
+    return describeSandbox(this, this.provider, this.tier, this.state.workdir, this.state.agent?.pid);
   }
 }
