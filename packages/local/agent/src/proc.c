@@ -84,7 +84,7 @@ static void write_stdin(struct proc *p) {
 
 /* Bulk output: reads while there is credit and queue room, up to 1 MiB per wake-up. */
 static void pump_output(struct proc *p, int i) {
-  for (size_t moved = 0; moved < 1024 * 1024 && p->out_fd[i] >= 0 && p->credit[i] > 0 && !out_congested();) {
+  for (size_t moved = 0; moved < 2 * 1024 * 1024 && p->out_fd[i] >= 0 && p->credit[i] > 0 && !out_congested();) {
     ssize_t n = send_data_from_fd(p->id, (uint16_t)(STREAM_OUT + i), p->out_fd[i], p->credit[i]);
     if (n <= 0) {
       if (n == 0 || (errno != EAGAIN && errno != EINTR)) close_fd(&p->out_fd[i]);

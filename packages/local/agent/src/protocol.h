@@ -13,8 +13,8 @@
 #define HEADER_BYTES 12u
 /* Largest frame the agent accepts (a request carrying argv and env). */
 #define MAX_INBOUND_FRAME (8u * 1024u * 1024u)
-/* Largest DATA payload the agent sends; the host rejects frames above 1 MiB. */
-#define MAX_DATA_PAYLOAD (256u * 1024u)
+/* Largest DATA payload the agent sends (one read of a grown pipe); the host rejects frames above 1 MiB. */
+#define MAX_DATA_PAYLOAD (1024u * 1024u - 64u)
 /* Bytes the host may receive on one output stream before it grants more credit. */
 #define OUTPUT_WINDOW (4u * 1024u * 1024u)
 /* Bytes the agent lets the host send on one input stream before it grants more. */
