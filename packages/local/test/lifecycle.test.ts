@@ -181,6 +181,9 @@ describe.each(TIERS)("lifecycle and cleanup (%s tier)", (tier) => {
       const deadline = Date.now() + 3000;
       while (processesWithMarker(marker).length > 0 && Date.now() < deadline) await sleep(50);
       expect(processesWithMarker(marker)).toEqual([]);
+      // The agents that killed them exit a moment later (unprivileged there is no cgroup to
+      // wait on): they must be gone within the same bound.
+      while (leftovers(stateDir, ids).length > 0 && Date.now() < deadline + 2000) await sleep(50);
       expect(leftovers(stateDir, ids)).toEqual([]);
       expect(existsSync(path.join(stateDir, "sandboxes"))).toBe(true);
     },

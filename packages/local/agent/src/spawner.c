@@ -92,6 +92,7 @@ static void spawn_one(const struct frame *fr) {
     argv[n++] = text + at;
     at += f.len + 1;
   }
+  pid_t self = getpid();
   pid_t pid = fork();
   if (pid == 0) {
     sigset_t none;
@@ -101,6 +102,8 @@ static void spawn_one(const struct frame *fr) {
     /* SIGTERM, not SIGKILL: a none-tier agent then still kills its trees before it goes; bwrap
      * (namespace tier) replaces it with its own --die-with-parent. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* The spawner may have died between fork and prctl: then no signal would ever come. */
+    if (getppid() != self) _exit(1);
     int devnull = open("/dev/null", O_RDWR);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(err_pipe[1], 2) < 0) _exit(127);
     static const int keep[] = {0, 1, 2};
