@@ -97,6 +97,13 @@ void proc_start(const struct frame *fr) {
   p->credit[0] = p->credit[1] = OUTPUT_WINDOW;
   p->deadline = timeout ? now_ms() + (int64_t)timeout : 0;
   if (p->in_fd >= 0) send_credit(p->id, STREAM_IN, INPUT_WINDOW);
+  /* A process that is not an exec (its output discarded) is confirmed as running; an exec is
+   * not (its EXIT follows soon, and one frame less is one wake-up of the host less). */
+  if (req.discard_output) {
+    struct fb f;
+    fb_begin(&f, T_STARTED, 0, 0, p->id);
+    fb_end(&f);
+  }
 done:
   if (req.cwd_fd >= 0) close(req.cwd_fd);
   free(req.argv);
