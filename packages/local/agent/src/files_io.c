@@ -29,6 +29,8 @@ struct channel {
 };
 
 static struct channel g_channels[MAX_CHANNELS];
+/* Open channels: with none, the loop skips the table. */
+static int g_open;
 
 static struct channel *find(uint32_t id) {
   for (int i = 0; i < MAX_CHANNELS; i++)
@@ -36,9 +38,10 @@ static struct channel *find(uint32_t id) {
   return NULL;
 }
 
-int files_owns(uint32_t id) { return find(id) != NULL; }
+int files_owns(uint32_t id) { return g_open > 0 && find(id) != NULL; }
 
 static void release(struct channel *c) {
+  if (c->kind != C_FREE) g_open--;
   if (c->dir) closedir(c->dir);
   else if (c->fd >= 0) close(c->fd);
   memset(c, 0, sizeof *c);
@@ -130,6 +133,7 @@ void files_open_channel(const struct frame *fr, const struct file_request *req, 
   }
   if (fd < 0) return;
   c->kind = fr->type == T_READ ? C_READ : fr->type == T_WRITE ? C_WRITE : C_LIST;
+  g_open++;
   c->id = fr->id;
   c->fd = fd;
   c->dir = dir;
@@ -212,6 +216,7 @@ static void pump_list(struct channel *c) {
 /* Moves one chunk per open channel; returns 1 when more work is ready without waiting. */
 int files_pump(void) {
   int more = 0;
+  if (g_open == 0) return 0;
   for (int i = 0; i < MAX_CHANNELS; i++) {
     struct channel *c = &g_channels[i];
     if ((c->kind != C_READ && c->kind != C_LIST) || c->credit == 0 || out_congested()) continue;

@@ -29,6 +29,8 @@ struct conn {
 };
 
 static struct conn g_conns[MAX_CONNS];
+/* Open connections: with none, the loop skips the table. */
+static int g_open;
 
 static struct conn *find(uint32_t id) {
   for (int i = 0; i < MAX_CONNS; i++)
@@ -36,9 +38,10 @@ static struct conn *find(uint32_t id) {
   return NULL;
 }
 
-int net_owns(uint32_t id) { return find(id) != NULL; }
+int net_owns(uint32_t id) { return g_open > 0 && find(id) != NULL; }
 
 static void drop(struct conn *c) {
+  g_open--;
   close(c->fd);
   buf_free(&c->out);
   memset(c, 0, sizeof *c);
@@ -72,6 +75,7 @@ void net_connect(const struct frame *fr) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   memset(c, 0, sizeof *c);
   c->used = 1;
+  g_open++;
   c->id = fr->id;
   c->fd = fd;
   c->credit = OUTPUT_WINDOW;
@@ -132,6 +136,7 @@ static void on_socket(void *ctx, int fd, short revents) {
 }
 
 void net_poll(void) {
+  if (g_open == 0) return;
   int congested = out_congested();
   for (int i = 0; i < MAX_CONNS; i++) {
     struct conn *c = &g_conns[i];
@@ -147,6 +152,7 @@ void net_poll(void) {
 }
 
 void net_tick(int64_t now, int64_t *next) {
+  if (g_open == 0) return;
   for (int i = 0; i < MAX_CONNS; i++) {
     struct conn *c = &g_conns[i];
     if (!c->used || c->connected) continue;

@@ -19,10 +19,11 @@
 #define DRAIN_MAX_MS 2000
 
 struct proc g_procs[MAX_PROCS];
+int g_proc_span;
 int g_oom_reset;
 
 struct proc *proc_find(uint32_t id) {
-  for (int i = 0; i < MAX_PROCS; i++)
+  for (int i = 0; i < g_proc_span; i++)
     if (g_procs[i].used && g_procs[i].id == id) return &g_procs[i];
   return NULL;
 }
@@ -112,7 +113,7 @@ static void on_fd(void *ctx, int fd, short revents) {
 
 void proc_poll(void) {
   int congested = out_congested();
-  for (int i = 0; i < MAX_PROCS; i++) {
+  for (int i = 0; i < g_proc_span; i++) {
     struct proc *p = &g_procs[i];
     if (!p->used) continue;
     if (p->status_fd >= 0) poll_add(p->status_fd, POLLIN, on_fd, p);
@@ -178,7 +179,7 @@ static void earliest(int64_t *next, int64_t at) {
 }
 
 void proc_tick(int64_t now, int64_t *next) {
-  for (int i = 0; i < MAX_PROCS; i++) {
+  for (int i = 0; i < g_proc_span; i++) {
     struct proc *p = &g_procs[i];
     if (!p->used) continue;
     if (p->deadline && !p->have_status && !p->killed) {
@@ -205,7 +206,7 @@ void proc_tick(int64_t now, int64_t *next) {
 }
 
 void proc_kill_all(void) {
-  for (int i = 0; i < MAX_PROCS; i++)
+  for (int i = 0; i < g_proc_span; i++)
     if (g_procs[i].used) kill_tree(&g_procs[i]);
 }
 

@@ -34,6 +34,8 @@ struct proc {
 };
 
 extern struct proc g_procs[MAX_PROCS];
+/* One past the highest slot ever used. */
+extern int g_proc_span;
 struct proc *proc_find(uint32_t id);
 extern int g_oom_reset;
 

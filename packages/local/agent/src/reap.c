@@ -22,7 +22,7 @@ static int g_sweeping;
 int sweep_active(void) { return g_sweeping; }
 
 int is_live_shim(pid_t pid) {
-  for (int i = 0; i < MAX_PROCS; i++)
+  for (int i = 0; i < g_proc_span; i++)
     if (g_procs[i].used && g_procs[i].shim == pid) return 1;
   return 0;
 }
@@ -66,7 +66,7 @@ void sweep_strays(void) {
 }
 
 static struct proc *by_shim(pid_t pid) {
-  for (int i = 0; i < MAX_PROCS; i++)
+  for (int i = 0; i < g_proc_span; i++)
     if (g_procs[i].used && g_procs[i].shim == pid) return &g_procs[i];
   return NULL;
 }

@@ -71,6 +71,8 @@ void proc_start(const struct frame *fr) {
   struct proc *p = NULL;
   for (int i = 0; i < MAX_PROCS && !p; i++)
     if (!g_procs[i].used) p = &g_procs[i];
+  /* Loops only look at slots below the span: an idle agent does no work per slot. */
+  if (p && p - g_procs >= g_proc_span) g_proc_span = (int)(p - g_procs) + 1;
   if (!p) return send_error(fr->id, E_LIMIT, EAGAIN, "too many processes");
   struct spawn_request req = {.cwd_fd = -1};
   char *block = NULL, cwd[4096] = "";

@@ -93,7 +93,8 @@ export function execThroughAgent(connection: AgentConnection, exec: AgentExec): 
       kill();
       backstop = setTimeout(() => finish({}), KILL_GRACE_MS);
     };
-    const windows = [new InboundWindow(connection, 0, Stream.out), new InboundWindow(connection, 0, Stream.err)];
+    // Set once the channel has its id (frames only arrive after that).
+    const windows: InboundWindow[] = [];
 
     const sendStdin = () => {
       if (!stdin || stdinCredit <= 0) return;
@@ -147,8 +148,7 @@ export function execThroughAgent(connection: AgentConnection, exec: AgentExec): 
       }
     };
     const id = connection.open({ onFrame, onClose: (error) => finish({ error }) });
-    windows[0] = new InboundWindow(connection, id, Stream.out);
-    windows[1] = new InboundWindow(connection, id, Stream.err);
+    windows.push(new InboundWindow(connection, id, Stream.out), new InboundWindow(connection, id, Stream.err));
     signal?.addEventListener("abort", onAbort, { once: true });
     if (request.timeoutMs !== undefined) {
       // The agent enforces the timeout; this only covers an agent that stopped answering.

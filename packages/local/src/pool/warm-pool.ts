@@ -2,8 +2,13 @@ import type { ValidProvisionSpec } from "@openlattice/core";
 import type { WarmPoolOptions } from "../options.js";
 import type { LocalSandbox } from "../sandbox/local-sandbox.js";
 
-/** Quiet time after the last hand-out before refilling: a burst must not compete with its own refill. */
-const REFILL_QUIET_MS = 50;
+/**
+ * Quiet time after the last hand-out before refilling: a burst must not compete for the CPU
+ * with its own refill (sandboxes handed out are busy with their first commands)…
+ */
+const REFILL_QUIET_MS = 250;
+/** …but a steady stream of hand-outs is never quiet: refill at most this long after the first one. */
+const REFILL_MAX_DELAY_MS = 1000;
 
 /**
  * Whether a pre-started sandbox (default spec) can serve `spec`: everything that shapes the
@@ -33,6 +38,8 @@ export class WarmPool {
   private readonly filling = new Set<Promise<void>>();
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the first hand-out since the last refill happened. */
+  private firstTake: number | undefined;
 
   constructor(
     private readonly options: Required<WarmPoolOptions>,
@@ -72,11 +79,15 @@ export class WarmPool {
 
   private scheduleFill(): void {
     if (this.closed) return;
+    const now = performance.now();
+    this.firstTake ??= now;
     if (this.timer) clearTimeout(this.timer);
+    const delay = Math.max(0, Math.min(REFILL_QUIET_MS, this.firstTake + REFILL_MAX_DELAY_MS - now));
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.firstTake = undefined;
       this.fill();
-    }, REFILL_QUIET_MS);
+    }, delay);
     this.timer.unref();
   }
 
