@@ -33,6 +33,8 @@ int set_nonblock(int fd);
 int close_except(const int *keep, int count);
 int dup_high(int fd);
 void log_msg(const char *fmt, ...);
+void raise_fd_limit(void);
+void restore_fd_limit(void);
 extern int g_devnull;
 
 /* ---- wire.c: frames ---- */

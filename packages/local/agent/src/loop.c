@@ -167,6 +167,7 @@ static int setup(void) {
   for (int sig = 1; sig < 65; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
   signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);

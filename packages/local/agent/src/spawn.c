@@ -97,6 +97,7 @@ static void command_main(char **argv, char **envp, int has_cwd, const char *reso
   sigemptyset(&none);
   signal(SIGPIPE, SIG_DFL);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  restore_fd_limit();
   setsid();
   if (has_cwd && fchdir(4) < 0) {
     say("cannot enter the working directory", strerror(errno), "");

@@ -20,22 +20,25 @@
 
 #include "agent.h"
 
-#define MAX_CHILDREN 4096
+/* Every sandbox's first process stays a child of the spawner for the sandbox's whole life. */
+#define MAX_CHILDREN 16384
 #define STDERR_KEEP 4096
 
 struct child {
   pid_t pid;
   uint32_t id;
-  int err_fd; /* read end of its stderr, -1 at EOF */
-  char err[STDERR_KEEP];
+  int err_fd;  /* read end of its stderr, -1 at EOF */
+  char *err;   /* allocated when it first prints something */
   size_t err_len;
 };
 
 static struct child g_children[MAX_CHILDREN];
+/* One past the highest slot ever used: loops stop there. */
+static int g_span;
 static struct buf g_input;
 
 static struct child *by_id(uint32_t id) {
-  for (int i = 0; i < MAX_CHILDREN; i++)
+  for (int i = 0; i < g_span; i++)
     if (g_children[i].pid && g_children[i].id == id) return &g_children[i];
   return NULL;
 }
@@ -51,6 +54,7 @@ static void drain_stderr(struct child *c) {
       c->err_fd = -1;
       return;
     }
+    if (!c->err && !(c->err = malloc(STDERR_KEEP))) continue;
     size_t room = STDERR_KEEP - c->err_len;
     size_t take = (size_t)n < room ? (size_t)n : room;
     memcpy(c->err + c->err_len, chunk, take);
@@ -73,7 +77,8 @@ static void spawn_one(const struct frame *fr) {
   struct child *c = NULL;
   for (int i = 0; i < MAX_CHILDREN && !c; i++)
     if (!g_children[i].pid) c = &g_children[i];
-  if (!c) return send_error(fr->id, E_LIMIT, EAGAIN, "too many sandboxes starting");
+  if (!c) return send_error(fr->id, E_LIMIT, EAGAIN, "too many sandboxes");
+  if (c - g_children >= g_span) g_span = (int)(c - g_children) + 1;
   char **argv = calloc((size_t)args + 1, sizeof *argv);
   char *text = malloc(bytes);
   int err_pipe[2];
@@ -99,6 +104,7 @@ static void spawn_one(const struct frame *fr) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
+    restore_fd_limit();
     /* SIGTERM, not SIGKILL: a none-tier agent then still kills its trees before it goes; bwrap
      * (namespace tier) replaces it with its own --die-with-parent. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -137,7 +143,7 @@ static void reap(void) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0; i < g_span; i++) {
       struct child *c = &g_children[i];
       if (c->pid != pid) continue;
       drain_stderr(c);
@@ -148,6 +154,7 @@ static void reap(void) {
       else fb_u32(&f, F_EXIT_CODE, (uint32_t)WEXITSTATUS(status));
       if (c->err_len) fb_bytes(&f, F_MESSAGE, c->err, c->err_len);
       fb_end(&f);
+      free(c->err);
       memset(c, 0, sizeof *c);
       break;
     }
@@ -197,6 +204,7 @@ int spawner(void) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent || parent == 1) return 0; /* the host is already gone */
   signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -209,7 +217,7 @@ int spawner(void) {
     int n = 0;
     fds[n++] = (struct pollfd){.fd = SOCK_FD, .events = (short)(POLLIN | (buf_pending(&g_out) ? POLLOUT : 0))};
     fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
-    for (int i = 0; i < MAX_CHILDREN; i++) {
+    for (int i = 0; i < g_span; i++) {
       if (!g_children[i].pid || g_children[i].err_fd < 0) continue;
       owners[n] = &g_children[i];
       fds[n++] = (struct pollfd){.fd = g_children[i].err_fd, .events = POLLIN};

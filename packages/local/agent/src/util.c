@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,23 @@
 #include "agent.h"
 
 int g_devnull = -1;
+
+/* The descriptor limit the agent started with, which commands get back (see restore_fd_limit). */
+static struct rlimit g_nofile;
+static int g_nofile_raised;
+
+/* Many sandboxes (spawner) or many concurrent execs (agent) need many descriptors. */
+void raise_fd_limit(void) {
+  if (getrlimit(RLIMIT_NOFILE, &g_nofile) == 0 && g_nofile.rlim_cur < g_nofile.rlim_max) {
+    struct rlimit raised = {g_nofile.rlim_max, g_nofile.rlim_max};
+    g_nofile_raised = setrlimit(RLIMIT_NOFILE, &raised) == 0;
+  }
+}
+
+/* In a command child: the limit a freshly started process would have had. */
+void restore_fd_limit(void) {
+  if (g_nofile_raised) setrlimit(RLIMIT_NOFILE, &g_nofile);
+}
 
 int64_t now_ms(void) {
   struct timespec ts;
