@@ -125,7 +125,7 @@ export async function runLocalEngine(isolation: "namespace" | "none", quick: boo
       const all = { a: [] as number[], b: [] as number[] };
       const ratios: number[] = [];
       for (let round = 0; round < rounds; round++) {
-        const times = await interleaved(Math.ceil(n.exec / rounds), gapMs, exec, rawSpawn);
+        const times = await interleaved(Math.ceil(n.exec / rounds), gapMs, exec, rawSpawn, 10);
         all.a.push(...times.a);
         all.b.push(...times.b);
         ratios.push(summarize(times.a).p50 / summarize(times.b).p50);

@@ -16,9 +16,9 @@ const TOKEN_BYTES = 20;
 /**
  * Sandboxes being set up at once. Setting one up is CPU-bound (bwrap builds its mounts); a
  * hundred at once on two cores leave this process waiting for a CPU for tens of milliseconds
- * at a time. A few per core keep the machine busy and the event loop responsive; the rest queue.
+ * at a time. One per core keeps the machine busy and the event loop responsive; the rest queue.
  */
-const MAX_CONCURRENT_STARTS = Math.max(2, os.cpus().length * 2);
+const MAX_CONCURRENT_STARTS = Math.max(2, os.cpus().length);
 
 /** A started sandbox process (bwrap, or the none-tier agent) and its agent connection. */
 export interface AgentProcess {
