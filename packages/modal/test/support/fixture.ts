@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Provider } from "@openlattice/core";
@@ -25,7 +25,8 @@ export async function testBackend(
 ): Promise<Provider> {
   if (process.env.OPENLATTICE_MODAL_TEST_BACKEND === "process") return new ProcessBackend();
   stateRoot ??= await mkdtemp(path.join(tmpdir(), "ol-modal-local-"));
-  return new LocalProvider({ isolation, stateDir: path.join(stateRoot, isolation) });
+  // Root inside the sandbox, as on Modal (the emulator's default backend does the same).
+  return new LocalProvider({ isolation, stateDir: path.join(stateRoot, isolation), sandboxUid: 0 });
 }
 
 /** Starts an emulator on the test backend. */
@@ -33,7 +34,15 @@ export async function startTestEmulator(
   options: ModalEmulatorOptions & { isolation?: IsolationPreference } = {},
 ): Promise<ModalEmulator> {
   const { isolation, ...rest } = options;
-  return startModalEmulator({ backend: await testBackend(isolation), ...rest });
+  return startModalEmulator({ backend: await testBackend(isolation), tls: await testTls(), ...rest });
+}
+
+/** The certificate made by test/global-setup.ts, which the test workers trust. */
+async function testTls(): Promise<{ cert: string; key: string } | undefined> {
+  const cert = process.env.OPENLATTICE_MODAL_TEST_TLS_CERT;
+  const key = process.env.OPENLATTICE_MODAL_TEST_TLS_KEY;
+  if (!cert || !key) return undefined;
+  return { cert: await readFile(cert, "utf8"), key: await readFile(key, "utf8") };
 }
 
 /** A provider pointed at `emulator`, with short waits suited to tests. */
