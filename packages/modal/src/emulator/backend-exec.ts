@@ -7,18 +7,24 @@ export const EXEC_FIFO_ROOT = "/tmp/.openlattice-emulator";
 /**
  * The wrapper every emulated exec runs in (`sh -c WRAPPER DIR ARGV...`). Modal starts a
  * command at `TaskExecStart` and streams stdin into it afterwards, while `Provider.exec` takes
- * stdin up front; so the command starts at once reading a FIFO, a background holder keeps the
- * FIFO's write end open (no EOF yet), later stdin arrives through short writer execs, and
- * EOF is the holder being released through a second FIFO. The wrapper prints one byte
- * (`READY`, removed from the output) once the FIFOs exist, so that no write races their
- * creation. The arguments stay positional (`"$@"`): nothing the caller sent is parsed by a
- * shell. After the command ends the wrapper releases the holder and removes the FIFOs,
- * keeping the command's exit status.
+ * stdin up front; so the command starts at once reading a FIFO (`in`), later stdin arrives
+ * through short writer execs, and EOF is a line on a second FIFO (`ctl`) that releases a
+ * background holder of `in`'s write end.
+ *
+ * The wrapper opens both FIFOs read-write before anything else (that never blocks), hands
+ * them to the holder and closes its own copies: the holder therefore exists before the
+ * command opens `in` (no early EOF between two writers), and it keeps `ctl` open, so an EOF
+ * line written at any time is never lost. The wrapper prints one byte (`R`, removed from the
+ * output) once that is set up, so that no write races the FIFOs' creation. The arguments stay
+ * positional (`"$@"`): nothing the caller sent is parsed by a shell. After the command ends
+ * the wrapper releases the holder and removes the FIFOs, keeping the command's exit status.
  */
 const WRAPPER = [
   'd="$0"',
   'mkdir -p "$d" && mkfifo "$d/in" "$d/ctl" || { echo "openlattice Modal emulator: cannot create stdin FIFOs in $d (the image needs sh, mkdir and mkfifo and a writable /tmp)" >&2; exit 126; }',
-  '( exec 3>"$d/in"; read -r _ <"$d/ctl" ) </dev/null >/dev/null 2>&1 &',
+  'exec 3<>"$d/in" 4<>"$d/ctl"',
+  "( read -r _ <&4 ) </dev/null >/dev/null 2>&1 &",
+  "exec 3>&- 4>&-",
   "printf R",
   '"$@" <"$d/in"',
   "rc=$?",

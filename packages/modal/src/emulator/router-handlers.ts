@@ -153,6 +153,11 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
       try {
         return exitMessage(await exec.wait(context.signal));
       } catch (error) {
+        // The sandbox ended under the exec (terminated, timed out): say so as the router does.
+        const sandbox = core.tasks.get(request.taskId);
+        if (sandbox && !sandbox.running) {
+          throw new ServerError(Status.FAILED_PRECONDITION, `Sandbox ${sandbox.sandboxId} has already finished`);
+        }
         throw toServerError(error);
       }
     },
