@@ -43,7 +43,7 @@ describe("secrets never reach argv, logs, errors, inspect output, snapshot refs 
       log: (line) => logs.push(line),
       sandboxEnv: (env) => ({ ...env, PATH: `${shims.dir}:${process.env.PATH}` }),
     });
-    const provider = providerFor(emulator, { tailscale: { readyTimeoutMs: 20_000 } });
+    const provider = providerFor(emulator, { tailscale: { readyTimeoutMs: 20_000, install: false } });
     const missingCwd = `/nowhere-${APP_TOKEN}`;
     const spec = {
       runtime: { image: "python:3.12-slim", env: { APP_TOKEN } },

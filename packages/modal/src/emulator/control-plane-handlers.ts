@@ -78,11 +78,23 @@ export function createControlHandlers(core: EmulatorCore): ControlHandlers {
       const from = commands.find((line) => /^FROM\s+/i.test(line));
       const parent = base ? core.images.get(base) : undefined;
       const tag = from && !/^FROM\s+base$/i.test(from) ? from.replace(/^FROM\s+/i, "").trim() : parent?.tag;
+      const steps = commands.filter((line) => !/^FROM\s+/i.test(line));
+      if (steps.length > 0 && core.settings.dockerfileCommands === "refuse") {
+        // Reported as Modal reports a failed build: the SDK raises "Image build for … failed".
+        return {
+          imageId,
+          result: {
+            status: GenericStatus.FAILURE,
+            exception: `the openlattice Modal emulator does not run Dockerfile commands (${steps[0]?.slice(0, 80)}); start it with dockerfileCommands: "ignore" to accept them unexecuted`,
+          },
+        };
+      }
       core.images.set(imageId, {
         imageId,
         dockerfileCommands: commands,
         ...(tag === undefined ? {} : { tag }),
         ...(parent?.snapshotFile ? { snapshotFile: parent.snapshotFile } : {}),
+        ...(parent?.backendSnapshot ? { backendSnapshot: parent.backendSnapshot } : {}),
       });
       return { imageId, result: { status: GenericStatus.SUCCESS } };
     },

@@ -1,4 +1,4 @@
-import type { Provider, ProvisionSpec } from "@openlattice/core";
+import type { Provider, ProvisionSpec, SnapshotRef } from "@openlattice/core";
 import { redact } from "@openlattice/core";
 import type { ExecSession } from "./exec-session.js";
 import { restoreFilesystem } from "./filesystem-snapshot.js";
@@ -29,6 +29,11 @@ export interface EmulatedImage {
   readonly tag?: string;
   /** The tar archive of the filesystem, when the image is a filesystem snapshot. */
   readonly snapshotFile?: string;
+  /**
+   * The backend's own snapshot, when the image is a snapshot of a sandbox that shares the
+   * host's filesystem (isolation "none"), whose "whole filesystem" would be the host's.
+   */
+  readonly backendSnapshot?: SnapshotRef;
   /** Requested TTL of a snapshot image, in seconds (-1 = keep forever). */
   readonly ttlSeconds?: number;
 }
@@ -123,7 +128,11 @@ export class EmulatedSandbox {
   }
 
   async #launch(context: LaunchContext): Promise<void> {
-    const node = await context.backend.provision(this.#backendSpec(context));
+    const spec = this.#backendSpec(context);
+    const backendSnapshot = context.image?.backendSnapshot;
+    const node = backendSnapshot
+      ? await context.backend.restore(backendSnapshot, spec)
+      : await context.backend.provision(spec);
     this.backendId = node.externalId;
     if (!this.running) {
       // Terminated while starting: do not leave the backend sandbox behind.

@@ -15,6 +15,7 @@ export interface EmulatorSettings {
   readonly credentials: { readonly tokenId: string; readonly tokenSecret: string } | undefined;
   readonly extraEnv: (env: Record<string, string>) => Record<string, string>;
   readonly openEgress: boolean;
+  readonly dockerfileCommands: "refuse" | "ignore";
   readonly log: (line: string) => void;
 }
 

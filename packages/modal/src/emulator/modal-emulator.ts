@@ -59,6 +59,12 @@ export interface ModalEmulatorOptions {
    * because opening it shares the host's network).
    */
   openEgress?: boolean;
+  /**
+   * Images with Dockerfile commands beyond `FROM` (`image.dockerfileCommands([...])`): the
+   * emulator cannot run them, so by default their build fails as a Modal build does ("Image
+   * build for … failed"); `"ignore"` accepts them without running them.
+   */
+  dockerfileCommands?: "refuse" | "ignore";
   /** Adds variables to the environment of every backend sandbox (e.g. a PATH with test tools). */
   sandboxEnv?: (env: Record<string, string>) => Record<string, string>;
 }
@@ -122,6 +128,7 @@ export async function startModalEmulator(options: ModalEmulatorOptions = {}): Pr
       credentials: options.credentials,
       extraEnv: options.sandboxEnv ?? ((env) => env),
       openEgress: options.openEgress ?? false,
+      dockerfileCommands: options.dockerfileCommands ?? "refuse",
       log,
     },
     recorder,

@@ -167,21 +167,26 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
       await sandbox.ready;
       if (!sandbox.backendId) throw new ServerError(Status.FAILED_PRECONDITION, "Sandbox is not running");
       const imageId = prefixedId("im");
-      const file = path.join(core.stateDir, `${imageId}.tar`);
-      try {
-        // The SDK cancels the call at its snapshot timeout; the capture stops with it.
-        await captureFilesystem(core.backend, sandbox.backendId, file, context.signal);
-      } catch (error) {
-        throw toServerError(error);
-      }
       const source = core.images.get(sandbox.imageId);
-      core.images.set(imageId, {
+      const base = {
         imageId,
         dockerfileCommands: [],
         ...(source?.tag === undefined ? {} : { tag: source.tag }),
-        snapshotFile: file,
         ttlSeconds: request.ttlSeconds,
-      });
+      };
+      try {
+        if (core.backend.capabilities.isolation === "none") {
+          // The sandbox shares the host's filesystem: only the backend knows what is its own.
+          core.images.set(imageId, { ...base, backendSnapshot: await core.backend.snapshot(sandbox.backendId) });
+        } else {
+          const file = path.join(core.stateDir, `${imageId}.tar`);
+          // The SDK cancels the call at its snapshot timeout; the capture stops with it.
+          await captureFilesystem(core.backend, sandbox.backendId, file, context.signal);
+          core.images.set(imageId, { ...base, snapshotFile: file });
+        }
+      } catch (error) {
+        throw toServerError(error);
+      }
       return { imageId };
     },
 
