@@ -49,6 +49,12 @@ export async function provisionSandbox(
   }
   const { sandbox, gpuType } = await createWithFallbacks(context, spec, app, image, params, signal);
   const externalId = sandbox.sandboxId;
+  let destroyed = false;
+  const destroy = async () => {
+    if (destroyed) return;
+    destroyed = true;
+    await context.destroy(externalId);
+  };
   context.adopt(sandbox, {
     ...meta,
     ...(spec.gpu && gpuType ? { gpu: { type: gpuType, count: spec.gpu.count } } : {}),
@@ -65,12 +71,12 @@ export async function provisionSandbox(
         externalId,
         command,
         exec: (argv, options) => context.exec(externalId, argv, options),
-        destroy: () => context.destroy(externalId),
+        destroy,
         signal,
       });
     }
   } catch (error) {
-    await context.destroy(externalId).catch(() => undefined);
+    await destroy().catch(() => undefined);
     throw error;
   }
   return {
