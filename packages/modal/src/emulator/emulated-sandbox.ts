@@ -77,6 +77,11 @@ export class EmulatedSandbox {
   /** Execs running now, and when the last one started or ended (ms epoch): the idle clock. */
   #activeExecs = 0;
   #lastActivity = Date.now();
+  #markFinished!: () => void;
+  /** Resolves when the sandbox finishes, however it ends. */
+  readonly finished = new Promise<void>((resolve) => {
+    this.#markFinished = resolve;
+  });
 
   constructor(
     readonly sandboxId: string,
@@ -235,6 +240,7 @@ export class EmulatedSandbox {
   async finish(status: number, exitcode: number, exception: string): Promise<void> {
     if (!this.running) return;
     this.result = { status, exitcode, exception };
+    this.#markFinished();
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#idleTimer) clearInterval(this.#idleTimer);
     this.tunnels.close();

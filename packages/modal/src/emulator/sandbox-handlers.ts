@@ -80,9 +80,20 @@ export function createSandboxHandlers(core: EmulatorCore) {
 
   const wait = async (request: ControlRequest<"sandboxWait">, context: { signal: AbortSignal }) => {
     const sandbox = core.sandbox(request.sandboxId);
-    const deadline = Date.now() + Math.max(0, request.timeout ?? 0) * 1000;
-    while (sandbox.running && Date.now() < deadline && !context.signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+    const waitMs = Math.max(0, request.timeout ?? 0) * 1000;
+    if (sandbox.running && waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      await Promise.race([
+        sandbox.finished,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs);
+          onAbort = () => resolve();
+          context.signal.addEventListener("abort", onAbort, { once: true });
+        }),
+      ]);
+      clearTimeout(timer);
+      if (onAbort) context.signal.removeEventListener("abort", onAbort);
     }
     return { ...(sandbox.result ? { result: sandbox.result } : {}), metadata: { appId: sandbox.appId } };
   };

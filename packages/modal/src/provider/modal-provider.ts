@@ -21,7 +21,7 @@ import {
   type SnapshotRef,
   type ValidProvisionSpec,
 } from "@openlattice/core";
-import type { App, Image, ModalClient } from "modal";
+import type { ModalClient } from "modal";
 import { DEFAULT_IMAGE, modalCapabilities } from "./capabilities.js";
 import { toCreateParams } from "./create-params.js";
 import { DEFAULT_GPU_SCHEDULING_TIMEOUT_MS } from "./create-sandbox.js";
@@ -30,10 +30,11 @@ import { createFilesExtension } from "./files-extension.js";
 import { DEFAULT_GPU_TYPE, normalizeGpuType, validateGpu } from "./gpu.js";
 import { checkHealth, DEFAULT_HEALTH_TIMEOUT_MS } from "./health-check.js";
 import { inspectSandbox } from "./inspect-sandbox.js";
-import { IDEMPOTENCY_TAG, MANAGED_TAG } from "./labels.js";
+import { findByIdempotencyKey, listSandboxes } from "./list-sandboxes.js";
 import { mapModalError } from "./map-modal-error.js";
 import { buildModalClient } from "./modal-client.js";
 import type { ModalProviderOptions } from "./modal-provider-options.js";
+import { ModalResources } from "./modal-resources.js";
 import { createNetworkExtension } from "./network-extension.js";
 import { checkProviderOptions } from "./provider-options-check.js";
 import { type ProvisionContext, provisionSandbox } from "./provision-flow.js";
@@ -62,8 +63,7 @@ export class ModalProvider implements Provider {
   readonly #runId: string;
   readonly #fallbacks: readonly string[];
   #client: { client: ModalClient; reportsCreations: boolean } | undefined;
-  #app: Promise<App> | undefined;
-  readonly #images = new Map<string, Promise<Image>>();
+  readonly #resources: ModalResources;
   readonly #registry = new SandboxRegistry(() => this.client);
   readonly #workdirs = new Map<string, Promise<string>>();
   readonly #idempotent = new Map<string, Promise<SandboxNode>>();
@@ -81,6 +81,7 @@ export class ModalProvider implements Provider {
     this.#appName = options.appName ?? process.env.OPENLATTICE_MODAL_APP ?? "openlattice";
     this.#owner = options.owner ?? process.env.OPENLATTICE_OWNER ?? "openlattice";
     this.#runId = options.runId ?? process.env.OPENLATTICE_RUN_ID ?? randomUUID().slice(0, 8);
+    this.#resources = new ModalResources(() => this.client, this.#appName, options.environment);
   }
 
   /** The SDK client, built on first use. */
@@ -96,7 +97,9 @@ export class ModalProvider implements Provider {
     if (key === undefined) return this.#create(spec, options.signal);
     const known = this.#idempotent.get(key);
     if (known) return known;
-    const pending = (async () => (await this.#findByIdempotencyKey(key)) ?? this.#create(spec, options.signal))();
+    const pending = (async () =>
+      (await findByIdempotencyKey(this.client, this.#appId, this.#registry, key)) ??
+      this.#create(spec, options.signal))();
     this.#idempotent.set(key, pending);
     pending.catch(() => this.#idempotent.delete(key));
     return pending;
@@ -204,30 +207,15 @@ export class ModalProvider implements Provider {
    * Running sandboxes of this provider's App that openlattice created, optionally only those
    * carrying all of `labels` (not part of spec v1; Modal filters by tags server-side).
    */
-  list = async (filter: { labels?: Record<string, string> } = {}): Promise<SandboxNode[]> => {
-    const nodes: SandboxNode[] = [];
-    try {
-      const app = await this.#appHandle();
-      for await (const sandbox of this.client.sandboxes.list({
-        appId: app.appId,
-        tags: { ...filter.labels, [MANAGED_TAG]: "true" },
-      })) {
-        const meta = await this.#registry.metaOrTags(sandbox.sandboxId, sandbox);
-        sandbox.detach();
-        nodes.push(runningNode(sandbox.sandboxId, meta));
-      }
-    } catch (error) {
-      throw mapModalError(error, { operation: "list" });
-    }
-    return nodes;
-  };
+  list = async (filter: { labels?: Record<string, string> } = {}): Promise<SandboxNode[]> =>
+    listSandboxes(this.client, this.#appId, this.#registry, filter.labels ?? {});
 
   /**
    * Terminates sandboxes tagged by openlattice (optionally of one owner or run) created more
    * than `olderThanMs` ago. Sandboxes without a creation tag are kept.
    */
   sweep = async (options: SweepOptions): Promise<SweepReport> => {
-    const app = await this.#appHandle().catch((error: unknown) => {
+    const app = await this.#resources.app().catch((error: unknown) => {
       throw mapModalError(error, { operation: "sweep" });
     });
     return sweepSandboxes(this.client, app.appId, options);
@@ -273,8 +261,8 @@ export class ModalProvider implements Provider {
       },
       fallbacks: this.#fallbacks,
       tailscaleReadyMs: this.#options.tailscale?.readyTimeoutMs ?? 120_000,
-      app: () => this.#appHandle(),
-      image: () => this.#image(imageRef, layers),
+      app: () => this.#resources.app(),
+      image: () => this.#resources.image(imageRef, layers),
       adopt: (sandbox, meta) => this.#registry.adopt(sandbox, meta),
       exec: (id, argv, options) => this.exec(id, argv, options),
       destroy: (id) => this.destroy(id),
@@ -296,49 +284,7 @@ export class ModalProvider implements Provider {
     );
   }
 
-  async #findByIdempotencyKey(key: string): Promise<SandboxNode | undefined> {
-    try {
-      const app = await this.#appHandle();
-      for await (const sandbox of this.client.sandboxes.list({ appId: app.appId, tags: { [IDEMPOTENCY_TAG]: key } })) {
-        this.#registry.adopt(sandbox);
-        return runningNode(sandbox.sandboxId, await this.#registry.metaOrTags(sandbox.sandboxId, sandbox));
-      }
-    } catch (error) {
-      throw mapModalError(error, { operation: "provision" });
-    }
-    return undefined;
-  }
-
-  #appHandle(): Promise<App> {
-    if (!this.#app) {
-      const pending = this.client.apps.fromName(this.#appName, {
-        createIfMissing: true,
-        ...(this.#options.environment ? { environment: this.#options.environment } : {}),
-      });
-      this.#app = pending;
-      pending.catch(() => {
-        if (this.#app === pending) this.#app = undefined;
-      });
-    }
-    return this.#app;
-  }
-
-  /** Images are cached: once built, an Image holds its id and `create` skips the build RPCs. */
-  #image(ref: string, layers: readonly string[]): Promise<Image> {
-    const key = JSON.stringify([ref, layers]);
-    let pending = this.#images.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const base = ref.startsWith("im-")
-          ? await this.client.images.fromId(ref)
-          : this.client.images.fromRegistry(ref);
-        return layers.length > 0 ? base.dockerfileCommands([...layers]) : base;
-      })();
-      this.#images.set(key, pending);
-      pending.catch(() => this.#images.delete(key));
-    }
-    return pending;
-  }
+  readonly #appId = async (): Promise<string> => (await this.#resources.app()).appId;
 
   #workdir(externalId: string): Promise<string> {
     let pending = this.#workdirs.get(externalId);
@@ -351,12 +297,4 @@ export class ModalProvider implements Provider {
     }
     return pending;
   }
-}
-
-/** The node of a live sandbox found by listing, from what its tags recorded. */
-function runningNode(
-  externalId: string,
-  meta: { createdAt: Date; labels: Readonly<Record<string, string>> },
-): SandboxNode {
-  return { externalId, provider: PROVIDER, status: "running", createdAt: meta.createdAt, labels: { ...meta.labels } };
 }
