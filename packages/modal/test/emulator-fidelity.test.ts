@@ -113,6 +113,9 @@ describe("sandbox lifecycle", () => {
     const tags = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`t${i}`, "v"]));
     await expect(create({ tags })).rejects.toThrow(/at most 100 tags/);
     await expect(create({ tags: { ok: "x".repeat(513) } })).rejects.toThrow(/longer than 512/);
+    // Within Modal's range but beyond this host: accepted (such a limit limits nothing here).
+    const big = await create({ cpu: 32, cpuLimit: 32, memoryMiB: 4096 });
+    expect(await (await big.exec(["true"])).wait()).toBe(0);
   });
 
   test("a hard memory limit is enforced inside the sandbox", async () => {

@@ -199,9 +199,14 @@ export class EmulatedSandbox {
     // Without a network extension the backend shares the host network: nothing to forward.
     const ports = backendCaps.extensions.includes("network") ? this.ports.map((port) => port.port) : [];
     const resources = this.definition.resources;
-    // Modal's cpu and memory are requests the container may exceed; their limits are hard.
-    const cpu = resources?.milliCpuMax ? resources.milliCpuMax / 1000 : undefined;
-    const memoryMiB = resources?.memoryMbMax || undefined;
+    // Modal's cpu and memory are requests the container may exceed; their limits are hard. A
+    // limit beyond what the backend's host has is no limit there.
+    const { maxCpu, maxMemoryMiB } = backendCaps.constraints;
+    const cpuLimit = resources?.milliCpuMax ? resources.milliCpuMax / 1000 : undefined;
+    const cpu = cpuLimit !== undefined && (maxCpu === undefined || cpuLimit < maxCpu) ? cpuLimit : undefined;
+    const memoryLimit = resources?.memoryMbMax || undefined;
+    const memoryMiB =
+      memoryLimit !== undefined && (maxMemoryMiB === undefined || memoryLimit < maxMemoryMiB) ? memoryLimit : undefined;
     const blocked = this.definition.networkAccess?.networkAccessType === 2 || this.definition.blockNetwork;
     return {
       runtime: {
