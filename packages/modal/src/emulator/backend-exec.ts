@@ -11,23 +11,28 @@ export const EXEC_FIFO_ROOT = "/tmp/.openlattice-emulator";
  * through short writer execs, and EOF is a line on a second FIFO (`ctl`) that releases a
  * background holder of `in`'s write end.
  *
- * The wrapper opens both FIFOs read-write before anything else (that never blocks), hands
- * them to the holder and closes its own copies: the holder therefore exists before the
- * command opens `in` (no early EOF between two writers), and it keeps `ctl` open, so an EOF
- * line written at any time is never lost. The wrapper prints one byte (`R`, removed from the
- * output) once that is set up, so that no write races the FIFOs' creation. The arguments stay
- * positional (`"$@"`): nothing the caller sent is parsed by a shell. After the command ends
- * the wrapper releases the holder and removes the FIFOs, keeping the command's exit status.
+ * Order matters, because a FIFO with no process left on one side loses its buffered bytes
+ * and a reader opening it with no writer blocks: the wrapper opens both FIFOs read-write
+ * (never blocks), then the command's read end of `in` (a writer exists, so this does not block
+ * either), hands the write end and `ctl` to the holder and closes its own copies. Only then
+ * does it print one byte (`R`, removed from the output) to say stdin may flow. From that
+ * moment `in` has a reader until the command ends and a writer until EOF, and `ctl` is held
+ * open by the holder, so no byte, no EOF line and no open can be lost or blocked however late
+ * the processes get scheduled. The arguments stay positional (`"$@"`): nothing the caller sent
+ * is parsed by a shell. After the command ends the wrapper releases the holder and removes the
+ * FIFOs, keeping the command's exit status.
  */
 const WRAPPER = [
   'd="$0"',
   'mkdir -p "$d" && mkfifo "$d/in" "$d/ctl" || { echo "openlattice Modal emulator: cannot create stdin FIFOs in $d (the image needs sh, mkdir and mkfifo and a writable /tmp)" >&2; exit 126; }',
   'exec 3<>"$d/in" 4<>"$d/ctl"',
-  "( read -r _ <&4 ) </dev/null >/dev/null 2>&1 &",
+  'exec 5<"$d/in"',
+  "( read -r _ <&4 ) </dev/null >/dev/null 2>&1 5<&- &",
   "exec 3>&- 4>&-",
   "printf R",
-  '"$@" <"$d/in"',
+  '"$@" <&5 5<&-',
   "rc=$?",
+  "exec 5<&-",
   'echo 1<>"$d/ctl"',
   'rm -rf "$d"',
   'exit "$rc"',
