@@ -5,6 +5,17 @@
  */
 export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
+export {
+  type CachedImage,
+  ImageStore,
+  type ImageStoreOptions,
+  type PruneImagesOptions,
+  type PruneImagesResult,
+  type PullPolicy,
+  type PullProgress,
+  type ResolvedImage,
+  type ResolveOptions,
+} from "./images/index.js";
 export { LocalProvider, type PruneOptions, pruneSnapshots } from "./local-provider.js";
 export {
   defaultStateDir,
