@@ -8,6 +8,8 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: "node20",
+    // Only the from-source path of the extraction worker loads it (see worker-command.ts).
+    external: ["esbuild"],
   },
   {
     // The image extraction worker, a separate process the image store starts (never imported).

@@ -1,12 +1,11 @@
 import { spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
 import { chown, lchown, mkdir, open, readdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { InternalError } from "@openlattice/core";
 import type { ExtractJob } from "./extract/apply-layers.js";
 import type { ApplyLimits, ApplyStats } from "./extract/layer-apply.js";
+import { workerCommand } from "./extract/worker-command.js";
 
 /** A layer blob in the cache, ready to apply. */
 export interface CachedLayer {
@@ -64,7 +63,7 @@ async function runWorker(
   asRoot: boolean,
 ): Promise<ApplyStats> {
   request.signal?.throwIfAborted();
-  const { command, args } = workerCommand();
+  const { command, args } = await workerCommand();
   const child = spawn(command, args, {
     cwd: request.staging,
     stdio: ["pipe", "pipe", "pipe", ...handles.map((handle) => handle.fd)],
@@ -102,23 +101,6 @@ async function runWorker(
     provider: "local",
     details: { reference: request.reference },
   });
-}
-
-/** The worker as built next to the bundle (`dist/`), or from source through tsx in the workspace. */
-function workerCommand(): { command: string; args: string[] } {
-  const here = anchor();
-  if (here.endsWith(".ts")) {
-    const loader = createRequire(here).resolve("tsx");
-    return {
-      command: process.execPath,
-      args: ["--import", loader, path.join(path.dirname(here), "extract", "extract-worker.ts")],
-    };
-  }
-  return { command: process.execPath, args: [path.join(path.dirname(here), "image-extract-worker.js")] };
-}
-
-function anchor(): string {
-  return typeof __filename === "string" ? __filename : fileURLToPath(import.meta.url);
 }
 
 /** `lchown -R`: directories by descriptor-free recursion, links never followed. */

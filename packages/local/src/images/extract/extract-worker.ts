@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const job = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ExtractJob;
   const stats = await applyLayers(".", job);
-  process.stdout.write(`${JSON.stringify({ ok: true, stats })}\n`);
+  // Which uid did the writing, so the parent (and its tests) can tell privileges were dropped.
+  process.stdout.write(`${JSON.stringify({ ok: true, stats: { ...stats, extractedBy: process.getuid?.() } })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -22,6 +22,8 @@ export interface ApplyStats {
   whiteouts: number;
   /** setuid, setgid (files) bits that were cleared. */
   clearedSetid: number;
+  /** The uid that wrote the files (set by the worker). */
+  extractedBy?: number | undefined;
 }
 
 /** A tar entry's content stream (tar-stream's own stream type). */

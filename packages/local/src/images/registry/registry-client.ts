@@ -56,7 +56,10 @@ export class RegistryClient {
   private readonly insecure: Set<string>;
 
   constructor(private readonly options: RegistryClientOptions) {
-    this.deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+    this.deadlines = {
+      requestTimeoutMs: options.deadlines?.requestTimeoutMs ?? DEFAULT_DEADLINES.requestTimeoutMs,
+      idleTimeoutMs: options.deadlines?.idleTimeoutMs ?? DEFAULT_DEADLINES.idleTimeoutMs,
+    };
     this.insecure = new Set(options.insecureRegistries ?? []);
     this.auth = new RegistryAuth(options.credentials, this.deadlines, (host) => this.mayUsePlainHttp(host));
   }
