@@ -105,6 +105,9 @@ async function fetchOnce(
   });
   source.on("end", done);
   watchdog.on("close", done);
+  // Consumers see the error through iteration or their own listener; without this one, pipe()'s
+  // cleanup re-emits it once the consumer has let go, which would be an uncaught exception.
+  watchdog.on("error", () => {});
   arm();
   source.pipe(watchdog);
   return {
