@@ -3,6 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PullProgress } from "../../src/images/index.js";
 import { startCountingProxy } from "./fixtures/counting-proxy.js";
+import { startRegistry } from "./fixtures/registry.js";
 import { freshStore, type ImageWorld, setUpImages } from "./fixtures/setup.js";
 
 let world: ImageWorld;
@@ -115,6 +116,31 @@ describe("pulling from a real registry (docker-registry, pushed with skopeo)", (
       }
     } finally {
       await proxy.close();
+    }
+  });
+
+  it("pulls through a mirror first, and from the registry when the mirror lacks the image", async () => {
+    const mirror = await startCountingProxy(world.registry.host);
+    // Nothing listens on the discard port: the registry itself is down, the mirror serves.
+    const down = "127.0.0.1:9";
+    try {
+      const image = await freshStore({ mirrors: { [down]: [mirror.host] } }).resolve(`${down}/test/base:1`);
+      expect(image).toMatchObject({ kind: "image", reference: `${down}/test/base:1` });
+      expect(mirror.manifestGets.length).toBeGreaterThan(0);
+    } finally {
+      await mirror.close();
+    }
+    const upstream = await startCountingProxy(world.registry.host);
+    const empty = await startRegistry();
+    try {
+      const image = await freshStore({ mirrors: { [upstream.host]: [empty.host] } }).resolve(
+        world.ref("layered", upstream.host),
+      );
+      expect(image.kind).toBe("image");
+      expect(upstream.blobGets.size).toBe(4);
+    } finally {
+      await upstream.close();
+      await empty.stop();
     }
   });
 
