@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
-import { chown, lchown, mkdir, open, readdir } from "node:fs/promises";
+import { chown, mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import { InternalError } from "@openlattice/core";
 import type { ExtractJob } from "./extract/apply-layers.js";
@@ -103,16 +103,22 @@ async function runWorker(
   });
 }
 
-/** `lchown -R`: directories by descriptor-free recursion, links never followed. */
+/**
+ * `chown -hR`: coreutils walks the tree in one process (an async walk from here costs a thread-pool
+ * round trip per file); `-h` changes links themselves and `-R` never follows them (`-P`).
+ */
 async function chownTree(root: string, uid: number, gid: number): Promise<void> {
-  const pending = [root];
-  while (pending.length > 0) {
-    const dir = pending.pop() as string;
-    await lchown(dir, uid, gid);
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const child = path.join(dir, entry.name);
-      if (entry.isDirectory()) pending.push(child);
-      else await lchown(child, uid, gid);
-    }
-  }
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      "chown",
+      ["-hRP", `${uid}:${gid}`, "--", root],
+      { env: { PATH: "/usr/bin:/bin" } },
+      (error, _out, stderr) =>
+        error
+          ? reject(
+              new InternalError(`cannot hand the rootfs to root: ${stderr || error.message}`, { provider: "local" }),
+            )
+          : resolve(),
+    );
+  });
 }

@@ -68,6 +68,6 @@ export async function applyLayers(root: string, job: ExtractJob): Promise<ApplyS
       throw new LayerError(`layer ${layer.digest} unpacks to ${diffId}, but the image config says ${layer.diffId}`);
     }
   }
-  await applier.finish();
+  applier.finish();
   return applier.stats;
 }

@@ -11,7 +11,8 @@ import { applyLayers, type ExtractJob } from "./apply-layers.js";
 import { LayerError } from "./scoped-path.js";
 
 async function main(): Promise<void> {
-  process.umask(0o022);
+  // Modes come from the layers, exactly (minus setuid/setgid): nothing masked.
+  process.umask(0);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const job = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ExtractJob;

@@ -1,5 +1,19 @@
-import { constants } from "node:fs";
-import { link, lstat, lutimes, mkdir, open, readdir, rm, symlink, unlink } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  futimesSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
@@ -47,7 +61,9 @@ const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
  * whoever extracts), setuid/setgid bits are cleared, and device nodes and FIFOs are skipped.
  *
  * Directories stay owner-writable while layers are applied (a later layer may write into a
- * `0555` directory) and get their final modes and times from `finish()`.
+ * `0555` directory) and get their final modes and times from `finish()`. File system calls are
+ * synchronous: this runs only in the extraction worker, a process of its own (see
+ * `extract-worker.ts`), where they cost a fraction of a round trip through the thread pool.
  */
 export class LayerApplier {
   readonly stats: ApplyStats = { entries: 0, bytes: 0, skippedSpecial: 0, whiteouts: 0, clearedSetid: 0 };
@@ -80,18 +96,17 @@ export class LayerApplier {
   }
 
   /** Sets the recorded directory modes and times, deepest first, once every layer is applied. */
-  async finish(): Promise<void> {
+  finish(): void {
     const ordered = [...this.directories].sort((a, b) => depth(b[0]) - depth(a[0]));
     for (const [relative, { mode, mtime }] of ordered) {
       const host = this.resolver.host(relative);
-      const stats = await lstat(host).catch(() => undefined);
-      if (!stats?.isDirectory()) continue;
-      const handle = await open(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      if (!lstatSync(host, { throwIfNoEntry: false })?.isDirectory()) continue;
+      const fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
       try {
-        await handle.utimes(mtime, mtime);
-        await handle.chmod(mode);
+        futimesSync(fd, mtime, mtime);
+        fchmodSync(fd, mode);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     }
   }
@@ -105,10 +120,10 @@ export class LayerApplier {
     const parentPath = relative.includes("/") ? path.posix.dirname(relative) : "";
     if (relative === "" || base.startsWith(WHITEOUT)) {
       body.resume();
-      if (relative !== "") await this.whiteout(parentPath, base);
+      if (relative !== "") this.whiteout(parentPath, base);
       return;
     }
-    const parent = await this.resolver.directory(parentPath, (dir) => this.markCreated(dir));
+    const parent = this.resolver.directory(parentPath, (dir) => this.markCreated(dir));
     const target = joinRelative(parent, base);
     switch (header.type) {
       case "directory":
@@ -119,9 +134,9 @@ export class LayerApplier {
         return this.file(target, header, body);
       case "symlink":
         body.resume();
-        await this.replace(target);
-        await symlink(header.linkname ?? "", this.resolver.host(target));
-        if (header.mtime) await lutimes(this.resolver.host(target), header.mtime, header.mtime);
+        this.replace(target);
+        symlinkSync(header.linkname ?? "", this.resolver.host(target));
+        if (header.mtime) lutimesSync(this.resolver.host(target), header.mtime, header.mtime);
         this.resolver.forget();
         return this.markCreated(target);
       case "link":
@@ -134,93 +149,103 @@ export class LayerApplier {
     }
   }
 
-  private async directory(target: string, header: tar.Header): Promise<void> {
+  private directory(target: string, header: tar.Header): void {
     const host = this.resolver.host(target);
-    const existing = await lstat(host).catch(() => undefined);
-    if (existing && !existing.isDirectory()) await this.replace(target);
-    if (!existing?.isDirectory()) await mkdir(host, { mode: 0o755 });
+    const existing = lstatSync(host, { throwIfNoEntry: false });
+    if (existing && !existing.isDirectory()) this.replace(target);
+    if (!existing?.isDirectory()) mkdirSync(host, { mode: 0o755 });
     const mode = (header.mode ?? 0o755) & DIR_MODE_BITS;
     if (((header.mode ?? 0) & 0o6000) !== 0) this.stats.clearedSetid++;
-    const handle = await open(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    await handle.chmod(mode | OWNER_RWX).finally(() => handle.close());
+    const fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      fchmodSync(fd, mode | OWNER_RWX);
+    } finally {
+      closeSync(fd);
+    }
     this.directories.set(target, { mode, mtime: header.mtime ?? new Date(0) });
     this.markCreated(target);
   }
 
   private async file(target: string, header: tar.Header, body: EntryBody): Promise<void> {
-    await this.replace(target);
     const mode = (header.mode ?? 0o644) & FILE_MODE_BITS;
     if (((header.mode ?? 0) & 0o6000) !== 0) this.stats.clearedSetid++;
-    const handle = await open(this.resolver.host(target), WRITE_FLAGS, 0o600);
+    // Created with its final mode (the worker's umask is 0): a new file's descriptor is
+    // writable whatever the mode says. O_EXCL and O_NOFOLLOW: never write through what was there.
+    let fd: number;
+    try {
+      fd = openSync(this.resolver.host(target), WRITE_FLAGS, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      this.replace(target);
+      fd = openSync(this.resolver.host(target), WRITE_FLAGS, mode);
+    }
     try {
       for await (const chunk of body) {
         this.stats.bytes += chunk.length;
         if (this.stats.bytes > this.limits.maxBytes) {
           throw new LayerError(`the image unpacks to more than ${this.limits.maxBytes} bytes`);
         }
-        await handle.write(chunk);
+        for (let offset = 0; offset < chunk.length; ) offset += writeSync(fd, chunk, offset);
       }
-      await handle.chmod(mode);
-      if (header.mtime) await handle.utimes(header.mtime, header.mtime);
+      if (header.mtime) futimesSync(fd, header.mtime, header.mtime);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     this.markCreated(target);
   }
 
-  private async hardlink(target: string, header: tar.Header): Promise<void> {
-    const source = await this.resolver.entry(cleanLayerPath(header.linkname ?? ""));
-    const stats = source === "" ? undefined : await lstat(this.resolver.host(source)).catch(() => undefined);
+  private hardlink(target: string, header: tar.Header): void {
+    const source = this.resolver.entry(cleanLayerPath(header.linkname ?? ""));
+    const stats = source === "" ? undefined : lstatSync(this.resolver.host(source), { throwIfNoEntry: false });
     if (!stats || stats.isDirectory()) {
       throw new LayerError(
         `hardlink ${header.name} points to ${header.linkname}, which is ${stats ? "a directory" : "missing"}`,
       );
     }
     if (source === target) return this.markCreated(target);
-    await this.replace(target);
-    await link(this.resolver.host(source), this.resolver.host(target));
+    this.replace(target);
+    linkSync(this.resolver.host(source), this.resolver.host(target));
     this.markCreated(target);
   }
 
   /** `.wh.<name>` deletes `<name>` from lower layers; `.wh..wh..opq` empties the directory of them. */
-  private async whiteout(parentPath: string, base: string): Promise<void> {
+  private whiteout(parentPath: string, base: string): void {
     this.stats.whiteouts++;
-    const parent = await this.resolver.directory(parentPath, (dir) => this.markCreated(dir));
+    const parent = this.resolver.directory(parentPath, (dir) => this.markCreated(dir));
     if (base === OPAQUE) {
-      await this.pruneLower(parent);
+      this.pruneLower(parent);
     } else {
       const victim = joinRelative(parent, base.slice(WHITEOUT.length));
       // The spec: a whiteout only hides what lower layers have, never its own layer's entries.
-      if (!this.created.has(victim) && !this.touched.has(victim)) await this.remove(victim);
+      if (!this.created.has(victim) && !this.touched.has(victim)) this.remove(victim);
     }
     this.resolver.forget();
   }
 
   /** Removes everything under `dir` that this layer did not create (an opaque directory). */
-  private async pruneLower(dir: string): Promise<void> {
-    for (const name of await readdir(this.resolver.host(dir))) {
+  private pruneLower(dir: string): void {
+    for (const name of readdirSync(this.resolver.host(dir))) {
       const child = joinRelative(dir, name);
       if (!this.created.has(child) && !this.touched.has(child)) {
-        await this.remove(child);
+        this.remove(child);
         continue;
       }
-      const stats = await lstat(this.resolver.host(child));
-      if (stats.isDirectory()) await this.pruneLower(child);
+      if (lstatSync(this.resolver.host(child)).isDirectory()) this.pruneLower(child);
     }
   }
 
   /** Clears the way for a new entry at `target`: anything but a directory (which merges) goes. */
-  private async replace(target: string): Promise<void> {
-    const stats = await lstat(this.resolver.host(target)).catch(() => undefined);
+  private replace(target: string): void {
+    const stats = lstatSync(this.resolver.host(target), { throwIfNoEntry: false });
     if (!stats) return;
-    if (stats.isDirectory()) await this.remove(target);
-    else await unlink(this.resolver.host(target));
+    if (stats.isDirectory()) this.remove(target);
+    else unlinkSync(this.resolver.host(target));
     this.resolver.forget();
   }
 
-  private async remove(relative: string): Promise<void> {
+  private remove(relative: string): void {
     if (relative === "") return;
-    await rm(this.resolver.host(relative), { recursive: true, force: true });
+    rmSync(this.resolver.host(relative), { recursive: true, force: true });
     for (const key of this.directories.keys()) {
       if (key === relative || key.startsWith(`${relative}/`)) this.directories.delete(key);
     }

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readlink } from "node:fs/promises";
+import { lstatSync, mkdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 
 /** Symlinks followed while resolving one path, as Linux's MAXSYMLINKS. */
@@ -30,7 +30,9 @@ export function cleanLayerPath(name: string): string {
  *
  * Safe only while nobody else changes the tree: the rootfs being built is private to one
  * extraction. Resolved directories are cached until `forget()` (call it after removing or
- * replacing anything, or making a symlink).
+ * replacing anything, or making a symlink). Synchronous on purpose: it runs only in the
+ * extraction worker, a process of its own, where a system call costs a fraction of a trip
+ * through libuv's thread pool.
  */
 export class ScopedResolver {
   private readonly cache = new Map<string, string>();
@@ -47,18 +49,18 @@ export class ScopedResolver {
    * creating missing directories (mode 0755 plus owner access) on the way. Throws `LayerError`
    * when a component exists and is not a directory.
    */
-  async directory(relative: string, onCreate?: (created: string) => void): Promise<string> {
+  directory(relative: string, onCreate?: (created: string) => void): string {
     const cached = this.cache.get(relative);
     if (cached !== undefined) return cached;
-    const resolved = await this.walk(relative, true, onCreate);
+    const resolved = this.walk(relative, true, onCreate);
     this.cache.set(relative, resolved);
     return resolved;
   }
 
   /** Resolves every component but the last, which is returned as is (never followed). */
-  async entry(relative: string): Promise<string> {
+  entry(relative: string): string {
     if (relative === "") return "";
-    const parent = await this.walk(path.posix.dirname(relative) === "." ? "" : path.posix.dirname(relative), false);
+    const parent = this.walk(path.posix.dirname(relative) === "." ? "" : path.posix.dirname(relative), false);
     return joinRelative(parent, path.posix.basename(relative));
   }
 
@@ -66,7 +68,7 @@ export class ScopedResolver {
     this.cache.clear();
   }
 
-  private async walk(relative: string, create: boolean, onCreate?: (created: string) => void): Promise<string> {
+  private walk(relative: string, create: boolean, onCreate?: (created: string) => void): string {
     const pending = splitComponents(relative);
     const resolved: string[] = [];
     let links = 0;
@@ -81,13 +83,10 @@ export class ScopedResolver {
       const candidate = joinRelative(resolved.join("/"), component);
       let absent = missing;
       if (!missing) {
-        const stats = await lstat(this.host(candidate)).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === "ENOENT") return undefined;
-          throw error;
-        });
+        const stats = lstatSync(this.host(candidate), { throwIfNoEntry: false });
         if (stats?.isSymbolicLink()) {
           if (++links > MAX_SYMLINKS) throw new LayerError(`${relative}: too many levels of symbolic links`);
-          const target = await readlink(this.host(candidate));
+          const target = readlinkSync(this.host(candidate));
           if (target.startsWith("/")) resolved.length = 0;
           pending.unshift(...splitComponents(target));
           continue;
@@ -98,7 +97,7 @@ export class ScopedResolver {
       // A missing component is created when asked; otherwise the rest resolves lexically (a
       // later `..` still pops, so no returned path ever contains one).
       if (absent && create) {
-        await mkdir(this.host(candidate), { mode: 0o755 });
+        mkdirSync(this.host(candidate), { mode: 0o755 });
         onCreate?.(candidate);
       } else if (absent) {
         missing = true;
