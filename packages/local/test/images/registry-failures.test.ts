@@ -1,11 +1,17 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, readSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ImageStore } from "../../src/images/index.js";
+import { tempStateDir } from "../helpers.js";
 import { startCountingProxy } from "./fixtures/counting-proxy.js";
 import { startRegistry } from "./fixtures/registry.js";
 import { freshStore, type ImageWorld, setUpImages } from "./fixtures/setup.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 let world: ImageWorld;
 beforeAll(async () => {
@@ -88,6 +94,44 @@ describe("pull failures", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("leaves nothing visible when the pulling process is killed mid-download; the next store cleans up", async () => {
+    const proxy = await startCountingProxy(world.registry.host);
+    proxy.holdBlobsAfter = 64 * 1024;
+    const stateDir = tempStateDir("ol-images-crash-");
+    const tsx = createRequire(path.resolve(here, "../../../../benchmarks/package.json")).resolve("tsx/esm");
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=@openlattice/source",
+        "--import",
+        tsx,
+        path.join(here, "fixtures/pull-owner.ts"),
+        stateDir,
+        world.ref("big", proxy.host),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("downloading") && resolve());
+        child.on("exit", (code) => reject(new Error(`the puller exited early (${code})`)));
+      });
+      await proxy.held;
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+    } finally {
+      await proxy.close();
+    }
+    const root = path.join(stateDir, "images");
+    // The dead process's partial download is there, but only under tmp/, never as a blob.
+    expect(readdirSync(path.join(root, "tmp")).length).toBeGreaterThan(0);
+    expect(readdirSync(path.join(root, "rootfs"))).toEqual([]);
+    const store = freshStore({ stateDir });
+    const image = await store.resolve(world.ref("big"));
+    expect(readFileSync(path.join(image.rootfsDir as string, "big.bin")).length).toBe(4 << 20);
+    expect(readdirSync(path.join(root, "tmp"))).toEqual([]);
   });
 
   it("fails unavailable when the registry dies mid-pull, with nothing half-written, and recovers", async () => {
