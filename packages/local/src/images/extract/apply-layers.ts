@@ -41,7 +41,8 @@ export async function applyLayers(root: string, job: ExtractJob): Promise<ApplyS
         callback(null, chunk);
       },
     });
-    const source = createReadStream("", { fd: layer.fd, start: 0, autoClose: false });
+    // Large reads: each chunk is a thread-pool round trip, and the worker has nothing else to do.
+    const source = createReadStream("", { fd: layer.fd, start: 0, autoClose: false, highWaterMark: 1 << 20 });
     const fail = (error: Error) => hashing.destroy(new LayerError(`layer ${layer.digest}: ${error.message}`));
     source.on("error", fail);
     decompressor.on("error", fail);

@@ -22,7 +22,7 @@ type ZlibWithZstd = typeof zlib & { createZstdDecompress?: () => Transform };
  * where it exists (Node ≥ 22.15) and the pure-JS `fzstd` otherwise (Node 20 has no zstd).
  */
 export function createDecompressor(compression: LayerCompression): Transform {
-  if (compression === "gzip") return zlib.createGunzip();
+  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 256 << 10 });
   if (compression === "none") return new PassThrough();
   const native = (zlib as ZlibWithZstd).createZstdDecompress;
   if (typeof native === "function") return native();
