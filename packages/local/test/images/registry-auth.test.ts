@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerConfigCredentials } from "../../src/images/index.js";
 import { tempStateDir } from "../helpers.js";
@@ -14,6 +15,7 @@ const PASSWORD = "correct-horse-battery-staple";
 
 let tokens: TokenServer;
 let registry: Registry;
+let basic: Registry;
 let reference: string;
 beforeAll(async () => {
   tokens = await startTokenServer(USER, PASSWORD);
@@ -23,6 +25,13 @@ beforeAll(async () => {
   const authFile = path.join(dockerConfigWith(registry.host, USER, PASSWORD), "config.json");
   await skopeoPush(`oci:${images.layout}:base`, `${registry.host}/private/base:1`, { authFile });
   reference = `${registry.host}/private/base:1`;
+  // A second registry with Basic auth (htpasswd), as small private registries run.
+  const htpasswd = path.join(layoutDir, "..", "htpasswd");
+  writeFileSync(htpasswd, `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n`);
+  basic = await startRegistry({ htpasswd });
+  await skopeoPush(`oci:${images.layout}:base`, `${basic.host}/private/base:1`, {
+    authFile: path.join(dockerConfigWith(basic.host, USER, PASSWORD), "config.json"),
+  });
 }, 60_000);
 afterAll(async () => {
   await stopAllRegistries();
@@ -49,6 +58,17 @@ describe("registry authentication (distribution registry with Bearer token auth)
     expect((error as Error).message).toContain(registry.host);
     expect(JSON.stringify(error)).not.toContain("wrong-password-123");
     expect(String((error as Error).stack)).not.toContain("wrong-password-123");
+  });
+
+  it("pulls from a Basic-auth (htpasswd) registry, and fails authentication on a wrong password", async () => {
+    const good = dockerConfigCredentials({ configDir: dockerConfigWith(basic.host, USER, PASSWORD) });
+    expect((await freshStore({ credentials: good }).resolve(`${basic.host}/private/base:1`)).kind).toBe("image");
+    const bad = dockerConfigCredentials({ configDir: dockerConfigWith(basic.host, USER, "not-the-password") });
+    const error = await freshStore({ credentials: bad })
+      .resolve(`${basic.host}/private/base:1`)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "authentication", retryable: false });
+    expect(JSON.stringify(error)).not.toContain("not-the-password");
   });
 
   it("fails authentication when no credentials are configured", async () => {
