@@ -99,6 +99,18 @@ describe("a hostile image cannot reach the host", () => {
     },
   );
 
+  it("refuses a layer over maxLayerBytes before downloading it", async () => {
+    const roots = tempStateDir("ol-roots-");
+    const writer = new LayoutWriter(path.join(roots, "layout"));
+    writer.tag("v1", await writer.image({ layers: [{ entries: [{ name: "f", content: Buffer.alloc(4096, 1) }] }] }));
+    const store = freshStore({ imageRoots: [roots], maxLayerBytes: 16 });
+    await expect(store.resolve(`oci:${roots}/layout:v1`)).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringContaining("maxLayerBytes"),
+    });
+    expect(readdirSync(path.join(store.root, "blobs/sha256")).length).toBe(2); // the manifest and the config only
+  });
+
   it("refuses an image that unpacks past maxImageBytes", async () => {
     const roots = tempStateDir("ol-roots-");
     const writer = new LayoutWriter(path.join(roots, "layout"));

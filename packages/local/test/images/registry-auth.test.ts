@@ -1,10 +1,13 @@
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, createReadStream, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerConfigCredentials } from "../../src/images/index.js";
 import { tempStateDir } from "../helpers.js";
+import { startCountingProxy } from "./fixtures/counting-proxy.js";
 import { dockerConfigWith, type Registry, skopeoPush, startRegistry, stopAllRegistries } from "./fixtures/registry.js";
 import { freshStore } from "./fixtures/setup.js";
 import { writeTestImages } from "./fixtures/test-images.js";
@@ -69,6 +72,34 @@ describe("registry authentication (distribution registry with Bearer token auth)
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "authentication", retryable: false });
     expect(JSON.stringify(error)).not.toContain("not-the-password");
+  });
+
+  it("never sends the registry's credentials along a redirect to another origin", async () => {
+    // A storage server: serves blobs from the registry's disk without auth, noting what it was sent.
+    const authorizations: (string | undefined)[] = [];
+    const storage = createServer((request, response) => {
+      authorizations.push(request.headers.authorization);
+      const hex = (request.url ?? "").replace(/^.*sha256:/, "");
+      createReadStream(
+        path.join(registry.dataDir, "docker/registry/v2/blobs/sha256", hex.slice(0, 2), hex, "data"),
+      ).pipe(response);
+    });
+    await new Promise<void>((resolve) => storage.listen(0, "127.0.0.1", resolve));
+    const storageHost = `127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    const proxy = await startCountingProxy(registry.host);
+    proxy.redirectBlobs = (digest) => `http://${storageHost}/bucket/${digest}`;
+    try {
+      const configDir = dockerConfigWith(proxy.host, USER, PASSWORD);
+      const image = await freshStore({ credentials: dockerConfigCredentials({ configDir }) }).resolve(
+        `${proxy.host}/private/base:1`,
+      );
+      expect(image.kind).toBe("image");
+      expect(authorizations.length).toBe(2); // the config and the layer
+      expect(authorizations).toEqual([undefined, undefined]);
+    } finally {
+      await proxy.close();
+      await new Promise((resolve) => storage.close(resolve));
+    }
   });
 
   it("fails authentication when no credentials are configured", async () => {

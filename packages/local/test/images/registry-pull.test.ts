@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PullProgress } from "../../src/images/index.js";
 import { startCountingProxy } from "./fixtures/counting-proxy.js";
-import { startRegistry } from "./fixtures/registry.js";
+import { skopeoPush, startRegistry } from "./fixtures/registry.js";
 import { freshStore, type ImageWorld, setUpImages } from "./fixtures/setup.js";
 
 let world: ImageWorld;
@@ -81,6 +81,19 @@ describe("pulling from a real registry (docker-registry, pushed with skopeo)", (
       code: "not_found",
       message: expect.stringMatching(/linux\/riscv64.*linux\/amd64, linux\/arm64/),
     });
+  });
+
+  it("serves a cached tag by default, and follows a moved tag with pull: always", async () => {
+    const moving = `${world.registry.host}/test/moving:1`;
+    await skopeoPush(`oci:${world.images.layout}:base`, moving, { format: "oci" });
+    const store = freshStore();
+    const before = await store.resolve(moving);
+    await skopeoPush(`oci:${world.images.layout}:layered`, moving, { format: "oci" });
+    expect(await store.resolve(moving)).toMatchObject({ cached: true, digest: before.digest });
+    const after = await store.resolve(moving, { pull: "always" });
+    expect(after.digest).not.toBe(before.digest);
+    expect(read(after.rootfsDir, "opaque/upper.txt")).toContain("only file");
+    expect(await store.resolve(moving)).toMatchObject({ digest: after.digest });
   });
 
   it("fails not_found naming the reference for an unknown tag and an unknown repository", async () => {
