@@ -182,7 +182,7 @@ export class ImageStore {
         details: { reference: ref.canonical },
       });
     }
-    const installed = await singleFlight<Installed | undefined, PullProgress>(
+    const outcome = await singleFlight<Installed | { offline: unknown }, PullProgress>(
       `pull\n${this.root}\n${ref.canonical}\n${platformKey}`,
       async (signal, emit) => {
         try {
@@ -195,15 +195,18 @@ export class ImageStore {
           await this.remember(ref.canonical, result, platformKey);
           return result;
         } catch (error) {
-          // Offline: a tag pulled before keeps working while its registry is unreachable.
-          if (cached && hasErrorCode(error, "unavailable")) return undefined;
+          if (hasErrorCode(error, "unavailable")) return { offline: error };
           throw error;
         }
       },
       { signal: options.signal, onEvent: options.onProgress },
     );
-    if (!installed) return this.serve(cached as ImageRecord, ref.canonical);
-    return this.result(installed.record, installed.alreadyInstalled);
+    if ("offline" in outcome) {
+      // Offline: a tag pulled before keeps working while its registry is unreachable.
+      if (cached) return this.serve(cached, ref.canonical);
+      throw outcome.offline;
+    }
+    return this.result(outcome.record, outcome.alreadyInstalled);
   }
 
   private async cachedImage(ref: RegistryReference, platformKey: string): Promise<ImageRecord | undefined> {

@@ -49,7 +49,9 @@ export class RegistryAuth {
         { provider: "local" },
       );
     }
-    const scope = challenge.params.scope ?? `repository:${repository}:pull`;
+    // The scope is the repository's, as the Docker client asks: a challenge's own scope names
+    // whichever repository last answered 401, not necessarily this one.
+    const scope = `repository:${repository}:pull`;
     const key = `${state.base}\n${challenge.params.service ?? ""}\n${scope}`;
     const cached = this.tokens.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return `Bearer ${cached.value}`;
