@@ -10,6 +10,8 @@ export default defineConfig([
     target: "node20",
     // Only the from-source path of the extraction worker loads it (see worker-command.ts).
     external: ["esbuild"],
+    // import.meta.url in the CJS build (worker-command.ts finds the worker next to the bundle).
+    shims: true,
   },
   {
     // The image extraction worker, a separate process the image store starts (never imported).
