@@ -1,4 +1,5 @@
 import { realpathSync, statSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { hasErrorCode, InvalidArgumentError, NotFoundError } from "@openlattice/core";
 import { BlobStore } from "./cache/blob-store.js";
@@ -269,6 +270,8 @@ export class ImageStore {
 
   private prepare(): Promise<void> {
     this.ready ??= (async () => {
+      // The state directory keeps whatever mode its owner gave it; only the cache is private.
+      await mkdir(path.dirname(this.root), { recursive: true });
       await ensurePrivateDir(this.root);
       for (const dir of [
         this.blobs.dir,

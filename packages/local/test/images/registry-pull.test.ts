@@ -41,8 +41,9 @@ describe("pulling from a real registry (docker-registry, pushed with skopeo)", (
 
     const again = await store.resolve(world.ref("base"));
     expect(again).toMatchObject({ cached: true, digest: image.digest, rootfsDir: image.rootfsDir });
-    const cacheMode = statSync(store.root).mode & 0o777;
-    expect(cacheMode).toBe(0o700);
+    expect(statSync(store.root).mode & 0o777).toBe(0o700);
+    // Only the cache is private: the provider's state directory keeps its own mode.
+    expect(statSync(path.dirname(store.root)).mode & 0o777).toBe(0o711);
   });
 
   it("applies whiteouts, an opaque directory, hardlinks and symlinks across a gzip and a zstd layer", async () => {
