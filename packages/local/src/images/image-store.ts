@@ -240,7 +240,8 @@ export class ImageStore {
   private async touch(record: ImageRecord, reference: string): Promise<ImageRecord> {
     const references = [...record.references.filter((entry) => entry !== reference), reference];
     const updated = { ...record, references, lastUsedAt: new Date().toISOString() };
-    await this.records.putImage(updated);
+    const sameReferences = references.length === record.references.length && references.at(-1) === reference;
+    await this.records.putImage(updated, !sameReferences);
     return updated;
   }
 

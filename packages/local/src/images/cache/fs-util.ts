@@ -2,13 +2,17 @@ import { randomBytes } from "node:crypto";
 import { access, chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 
-/** Writes JSON so readers see the old file or the new one, never a part (temp file, fsync, rename). */
-export async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
+/**
+ * Writes JSON so readers see the old file or the new one, never a part (temp file, rename).
+ * `durable` also syncs it before the rename, so a power cut cannot leave an empty file; an
+ * advisory update (a last-used time) can skip that.
+ */
+export async function writeJsonAtomically(file: string, value: unknown, durable = true): Promise<void> {
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   const handle = await open(temporary, "wx", 0o600);
   try {
     await handle.writeFile(JSON.stringify(value));
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }

@@ -55,8 +55,9 @@ export class ImageRecords {
     return readJson<ImageRecord>(path.join(this.metaDir, `${hex(digest)}.json`));
   }
 
-  async putImage(record: ImageRecord): Promise<void> {
-    await writeJsonAtomically(path.join(this.metaDir, `${hex(record.digest)}.json`), record);
+  /** `durable: false` for updates that only move `lastUsedAt` (a lost one changes nothing that matters). */
+  async putImage(record: ImageRecord, durable = true): Promise<void> {
+    await writeJsonAtomically(path.join(this.metaDir, `${hex(record.digest)}.json`), record, durable);
   }
 
   async removeImage(digest: string): Promise<void> {
