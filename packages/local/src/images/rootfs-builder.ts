@@ -1,7 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
 import { chown, mkdir, open } from "node:fs/promises";
-import path from "node:path";
 import { InternalError } from "@openlattice/core";
 import type { ExtractJob } from "./extract/apply-layers.js";
 import type { ApplyLimits, ApplyStats } from "./extract/layer-apply.js";

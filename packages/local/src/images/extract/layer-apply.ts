@@ -202,9 +202,10 @@ export class LayerApplier {
         `hardlink ${header.name} points to ${header.linkname}, which is ${stats ? "a directory" : "missing"}`,
       );
     }
-    if (source === target) return this.markCreated(target);
-    this.replace(target);
-    linkSync(this.resolver.host(source), this.resolver.host(target));
+    if (source !== target) {
+      this.replace(target);
+      linkSync(this.resolver.host(source), this.resolver.host(target));
+    }
     this.markCreated(target);
   }
 
