@@ -1,5 +1,17 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRootfs } from "../../src/images/rootfs-builder.js";
 import { tempStateDir } from "../helpers.js";
@@ -8,8 +20,10 @@ import { freshStore, type ImageWorld, setUpImages } from "./fixtures/setup.js";
 
 let world: ImageWorld;
 beforeAll(async () => {
-  world = await setUpImages(["hostile"]);
+  world = await setUpImages(["hostile", "layered"]);
 }, 60_000);
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const isRoot = process.getuid?.() === 0;
 
@@ -96,6 +110,51 @@ describe("a hostile image cannot reach the host", () => {
       });
       expect(stats.extractedBy).toBe(65534);
       expect(statSync(path.join(staging, "a/b.txt")).uid).toBe(0);
+    },
+  );
+
+  it.skipIf(!isRoot)(
+    "as an unprivileged user (started from root; skipped otherwise), pulls, unpacks and prunes",
+    async () => {
+      const stateDir = tempStateDir("ol-images-rootless-");
+      chownSync(stateDir, 65534, 65534);
+      const tsx = createRequire(path.resolve(here, "../../../../benchmarks/package.json")).resolve("tsx/esm");
+      const child = spawn(
+        process.execPath,
+        [
+          "--conditions=@openlattice/source",
+          "--import",
+          tsx,
+          path.join(here, "fixtures/unprivileged-pull.ts"),
+          stateDir,
+          world.ref("layered"),
+        ],
+        {
+          cwd: stateDir,
+          uid: 65534,
+          gid: 65534,
+          env: { PATH: process.env.PATH, HOME: stateDir },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        err += chunk.toString();
+      });
+      const code = await new Promise((resolve) => child.once("exit", resolve));
+      expect(code, err).toBe(0);
+      expect(JSON.parse(out)).toEqual({
+        uid: 65534,
+        busyboxOwner: 65534,
+        readonlyMode: 0o555,
+        upper: ["upper.txt"],
+        pruned: 1,
+        left: [],
+      });
     },
   );
 
