@@ -106,7 +106,7 @@ export class ModalProvider implements Provider {
   };
 
   exec = async (externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> => {
-    const request = parseExecRequest(argv, options, PROVIDER);
+    const request = parseExecRequest(argv, options, PROVIDER, this.capabilities);
     // The SDK would refuse these names only after the first RPCs.
     checkEnvNames(request.env, "env");
     const sandbox = await this.#registry.handle(externalId);
