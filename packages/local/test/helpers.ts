@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
@@ -26,8 +26,33 @@ export function skipTier(tier: Tier): boolean {
 const tempDirs: string[] = [];
 // Registered once per test file at import, so dirs made inside tests are removed too.
 afterAll(() => {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs.splice(0)) removeTestDir(dir);
 });
+
+/**
+ * `rm -rf` that also works unprivileged on trees with read-only directories (extracted images
+ * have `0555` ones): on EACCES every directory is made owner-writable first.
+ */
+function removeTestDir(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EACCES") throw error;
+  }
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop() as string;
+    try {
+      if (!lstatSync(current).isDirectory()) continue;
+      chmodSync(current, 0o700);
+      for (const name of readdirSync(current)) pending.push(path.join(current, name));
+    } catch {
+      // Gone already, or not ours: the final rm reports what really cannot be removed.
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
 
 /** A fresh, searchable state directory removed after the file's tests. */
 export function tempStateDir(prefix = "ol-local-test-"): string {
