@@ -48,11 +48,35 @@ describe("local examples run as written", () => {
   });
 
   it("orchestrate cancels outstanding jobs with its AbortSignal and still cleans up", async () => {
-    const run = await runExample("orchestrate.ts", ["--jobs", "400", "--cancel-after-ms", "300"]);
+    // 100 000 jobs cannot finish in 300 ms on any machine, and whether the cancel lands while the
+    // pool starts (a loaded machine) or while jobs run, it is a cancellation: no idle machine needed.
+    const run = await runExample("orchestrate.ts", ["--jobs", "100000", "--cancel-after-ms", "300"]);
     expect(run.exitCode, run.output).toBe(0);
-    const cancelled = Number(/(\d+) cancelled/.exec(run.output)?.[1]);
-    expect(cancelled).toBeGreaterThan(0);
+    const [, succeeded, failed, cancelled] = (
+      /(\d+) succeeded, (\d+) failed, (\d+) cancelled/.exec(run.output) ?? []
+    ).map(Number);
+    expect(cancelled, run.output).toBeGreaterThan(0);
+    expect(failed).toBe(0);
+    expect(succeeded! + cancelled!).toBe(100_000);
     expect(run.output).toContain("pool destroyed");
     expect(run.leftoverSandboxes).toEqual([]);
+  });
+
+  it("orchestrate counts a cancel during pool start-up as a cancellation (args after pnpm's --)", async () => {
+    const run = await runExample("orchestrate.ts", ["--", "--jobs", "20", "--cancel-after-ms", "1"]);
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toMatch(/cancelled while the pool was starting \(\d of 4 sandboxes ready\)/);
+    expect(run.output).toContain("20 jobs in");
+    expect(run.output).toContain("0 succeeded, 0 failed, 20 cancelled");
+    expect(run.output).toContain("pool destroyed");
+    expect(run.leftoverSandboxes).toEqual([]);
+  });
+
+  it("orchestrate refuses an unknown flag with its usage line, not a stack trace", async () => {
+    const run = await runExample("orchestrate.ts", ["--jobz", "3"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.output).toContain("Unknown option '--jobz'");
+    expect(run.output).toContain("usage: orchestrate [--jobs 50]");
+    expect(run.output).not.toMatch(/\n\s+at /);
   });
 });
