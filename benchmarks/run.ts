@@ -1,21 +1,26 @@
 /**
  * Runs every benchmark, prints ratios against baselines measured in the same run, and writes
- * `results/<date>.json` plus SVG charts (`results/*.svg`, shown in the README).
+ * `<date>.json` plus SVG charts to `reports/bench/` (a scratch folder git ignores). Only
+ * `--update-figures` writes the committed figures in `benchmarks/results/` that the READMEs show.
  *
- *   pnpm bench                       # full run (about 6 minutes on 2 cores)
- *   pnpm bench -- --quick            # small counts, for a smoke run
- *   pnpm bench -- --out <dir>        # write somewhere else
- *   pnpm bench -- --live             # also run the Modal TTI against real Modal (needs MODAL_TOKEN_ID/SECRET)
+ *   pnpm bench                       # full run
+ *   pnpm bench --quick               # small counts, for a smoke run
+ *   pnpm bench --out <dir>           # write somewhere else
+ *   pnpm bench --update-figures      # full run that replaces the committed JSON and charts
+ *   pnpm bench --live                # also run the Modal TTI against real Modal (needs MODAL_TOKEN_ID/SECRET)
  *
- * Timings depend on the machine and its load: compare ratios, not absolute numbers, across runs.
+ * Every `suites/*.ts` file that exports a `benchSuite` (see harness/suite.ts) runs after the
+ * built-in suites. Timings depend on the machine and its load: compare ratios, not absolute
+ * numbers, across runs.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseFlags } from "./harness/args.ts";
 import { renderCharts } from "./harness/charts.ts";
 import { round } from "./harness/stats.ts";
+import { type BenchSuiteResult, discoverSuites } from "./harness/suite.ts";
 import { runBaselines } from "./suites/baselines.ts";
 import { runExec } from "./suites/exec.ts";
 import { runLocalTti } from "./suites/local-tti.ts";
@@ -23,15 +28,28 @@ import { runModalEmulator } from "./suites/modal-emulator.ts";
 import { runModalLive } from "./suites/modal-live.ts";
 import { runSnapshots } from "./suites/snapshot.ts";
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    live: { type: "boolean", default: false },
-    out: { type: "string" },
-  },
+const USAGE = "bench [--quick] [--live] [--out <dir> | --update-figures]";
+const values = parseFlags(USAGE, {
+  quick: { type: "boolean", default: false },
+  live: { type: "boolean", default: false },
+  out: { type: "string" },
+  "update-figures": { type: "boolean", default: false },
 });
+const here = path.dirname(fileURLToPath(import.meta.url));
+function refuse(message: string): never {
+  console.error(`${message}\nusage: ${USAGE}`);
+  process.exit(2);
+}
+// Checked before anything is measured, so a bad invocation fails in a second, not minutes later.
+if (values["update-figures"] && values.quick)
+  refuse("--update-figures needs a full run: quick counts are not published");
+if (values["update-figures"] && values.out) refuse("--update-figures writes benchmarks/results/; drop --out");
+if (values.live && (!process.env.MODAL_TOKEN_ID || !process.env.MODAL_TOKEN_SECRET))
+  refuse("--live measures real Modal: set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET");
 const quick = values.quick;
-const outDir = path.resolve(values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "results"));
+const outDir = path.resolve(
+  values["update-figures"] ? path.join(here, "results") : (values.out ?? path.join(here, "..", "reports", "bench")),
+);
 const runs = quick ? { sequential: 10, staggered: 10, burst: 20 } : { sequential: 100, staggered: 100, burst: 100 };
 const log = (line: string) => console.log(line);
 
@@ -71,6 +89,12 @@ const snapshots = await runSnapshots(
       ],
 );
 
+const extraSuites: Record<string, BenchSuiteResult> = {};
+for (const suite of await discoverSuites(path.join(here, "suites"))) {
+  log(`${suite.title} …`);
+  extraSuites[suite.name] = await suite.run({ quick, log });
+}
+
 const seqP50 = (result: { tti: { mode: string; ms: { p50: number } }[] } | undefined) =>
   result?.tti.find((entry) => entry.mode === "sequential")?.ms.p50 ?? Number.NaN;
 const ratios = {
@@ -91,6 +115,11 @@ const ratios = {
       row.secondNewBytes / row.firstNewBytes,
     ]),
   ),
+  ...Object.fromEntries(
+    Object.entries(extraSuites).flatMap(([name, result]) =>
+      Object.entries(result.ratios ?? {}).map(([key, value]) => [`${name}: ${key}`, value]),
+    ),
+  ),
 };
 
 const results = {
@@ -107,13 +136,15 @@ const results = {
   tti: { localNamespace, localNone, modalEmulator, ...(modalLive && { modalLive }) },
   exec,
   snapshots,
+  suites: Object.fromEntries(Object.entries(extraSuites).map(([name, result]) => [name, result.data])),
   ratios: Object.fromEntries(Object.entries(ratios).map(([key, value]) => [key, round(value)])),
 };
 
 mkdirSync(outDir, { recursive: true });
 const jsonPath = path.join(outDir, `${started.toISOString().slice(0, 10)}${quick ? "-quick" : ""}.json`);
 writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-const charts = renderCharts(results);
+const charts: Record<string, string> = { ...renderCharts(results) };
+for (const result of Object.values(extraSuites)) Object.assign(charts, result.charts);
 for (const [name, svg] of Object.entries(charts)) writeFileSync(path.join(outDir, name), svg);
 
 log("");
@@ -138,5 +169,9 @@ log(
   `streamed ${(exec.streaming.bytes / 1024 / 1024).toFixed(0)} MiB at ${exec.streaming.mibPerSecond.toFixed(0)} MiB/s, ` +
     `RSS growth ${exec.streaming.rssGrowthMiB.toFixed(1)} MiB`,
 );
+for (const result of Object.values(extraSuites)) for (const line of result.summary) log(line);
 for (const [name, value] of Object.entries(results.ratios)) log(`ratio: ${name} = ${fmt(value)}`);
-log(`\nwrote ${jsonPath} and ${Object.keys(charts).join(", ")} in ${outDir}`);
+const elapsed = ((Date.now() - started.getTime()) / 1000).toFixed(0);
+log(`\nwrote ${jsonPath} and ${Object.keys(charts).join(", ")} in ${outDir} (bench took ${elapsed} s)`);
+if (!values["update-figures"])
+  log("the committed figures in benchmarks/results/ are unchanged (--update-figures replaces them)");

@@ -5,7 +5,7 @@ describe("local examples run as written", () => {
   it("quickstart provisions, streams, moves files, serves a port, snapshots, restores and cleans up", async () => {
     const run = await runExample("quickstart.ts");
     expect(run.exitCode, run.output).toBe(0);
-    expect(run.output).toMatch(/\| isolation +\| (namespace|none) \|/);
+    expect(run.output).toMatch(/^capabilities: isolation (namespace|none) · /m);
     expect(run.output).toContain('streamed stdout: "tick 1\\n"');
     expect(run.output).toContain('the sandbox reads "hello from the host\\n"');
     expect(run.output).toContain('"hello through the port"');
