@@ -9,6 +9,7 @@
  *   node scripts/provider-api-tables.mjs --write   # update the guide
  *   node scripts/provider-api-tables.mjs --check   # exit 1 when the guide is stale (part of pnpm test)
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -161,6 +162,14 @@ function render() {
   return sections.join("\n");
 }
 
+/** Biome pads markdown tables (and --write lets it): padding and dash counts are not content. */
+function normalize(text) {
+  return text
+    .split("\n")
+    .map((line) => (line.startsWith("|") ? line.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---") : line))
+    .join("\n");
+}
+
 const mode = process.argv[2];
 if (mode !== "--write" && mode !== "--check") {
   console.error("usage: node scripts/provider-api-tables.mjs --write | --check");
@@ -176,8 +185,9 @@ if (start < 0 || end < start) {
 const updated = `${text.slice(0, start)}${render()}${text.slice(end + END.length)}`;
 if (mode === "--write") {
   writeFileSync(guide, updated);
+  execFileSync(path.join(root, "node_modules", ".bin", "biome"), ["format", "--write", guide], { stdio: "ignore" });
   console.log(`updated the reference tables in ${path.relative(root, guide)}`);
-} else if (updated !== text) {
+} else if (normalize(updated) !== normalize(text)) {
   console.error(
     `${path.relative(root, guide)}'s reference tables are stale: run \`node scripts/provider-api-tables.mjs --write\``,
   );
