@@ -23,6 +23,7 @@ import { round } from "./harness/stats.ts";
 import { type BenchSuiteResult, discoverSuites } from "./harness/suite.ts";
 import { runBaselines } from "./suites/baselines.ts";
 import { runExec } from "./suites/exec.ts";
+import { runImagePull } from "./suites/images.ts";
 import { runLocalTti } from "./suites/local-tti.ts";
 import { runModalEmulator } from "./suites/modal-emulator.ts";
 import { runModalLive } from "./suites/modal-live.ts";
@@ -88,6 +89,8 @@ const snapshots = await runSnapshots(
         { workspaceMiB: 300, changedPercent: 1 },
       ],
 );
+log("image pull next to skopeo …");
+const images = await runImagePull(quick ? 1 : 3);
 
 const extraSuites: Record<string, BenchSuiteResult> = {};
 for (const suite of await discoverSuites(path.join(here, "suites"))) {
@@ -109,6 +112,7 @@ const ratios = {
       row.secondMs / row.firstMs,
     ]),
   ),
+  ...images.ratios,
   ...Object.fromEntries(
     snapshots.map((row) => [
       `second snapshot / first, new bytes (${row.workspaceMiB} MiB, ${row.changedPercent}% changed)`,
@@ -136,6 +140,7 @@ const results = {
   tti: { localNamespace, localNone, modalEmulator, ...(modalLive && { modalLive }) },
   exec,
   snapshots,
+  images,
   suites: Object.fromEntries(Object.entries(extraSuites).map(([name, result]) => [name, result.data])),
   ratios: Object.fromEntries(Object.entries(ratios).map(([key, value]) => [key, round(value)])),
 };
@@ -169,6 +174,15 @@ log(
   `streamed ${(exec.streaming.bytes / 1024 / 1024).toFixed(0)} MiB at ${exec.streaming.mibPerSecond.toFixed(0)} MiB/s, ` +
     `RSS growth ${exec.streaming.rssGrowthMiB.toFixed(1)} MiB`,
 );
+if (images.skipped) log(`image pull: skipped (${images.skipped})`);
+else if (images.median) {
+  const m = images.median;
+  log(
+    `image pull (${images.image?.files} files, ${((images.image?.compressedBytes ?? 0) / 1e6).toFixed(1)} MB): first ${fmt(m.firstPullMs)} ms, ` +
+      `second ${fmt(m.secondResolveMs)} ms, after restart ${fmt(m.restartResolveMs)} ms; ` +
+      `skopeo copy ${fmt(m.skopeoCopyMs)} ms, skopeo copy + umoci unpack ${fmt(m.skopeoUmociMs)} ms`,
+  );
+}
 for (const result of Object.values(extraSuites)) for (const line of result.summary) log(line);
 for (const [name, value] of Object.entries(results.ratios)) log(`ratio: ${name} = ${fmt(value)}`);
 const elapsed = ((Date.now() - started.getTime()) / 1000).toFixed(0);

@@ -103,6 +103,7 @@ export class ReferenceProvider implements Provider {
     execStreaming: "separate",
     restart: false,
     pause: true,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,
@@ -157,7 +158,7 @@ export class ReferenceProvider implements Provider {
   }
 
   async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const request = parseExecRequest(argv, options, this.name);
+    const request = parseExecRequest(argv, options, this.name, this.capabilities);
     const sandbox = this.live(externalId);
     if (sandbox.status === "paused")
       throw new ConflictError(`sandbox ${externalId} is paused`, { provider: this.name });

@@ -133,7 +133,7 @@ export class ModalProvider implements Provider {
   };
 
   exec = async (externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> => {
-    const request = parseExecRequest(argv, options, PROVIDER);
+    const request = parseExecRequest(argv, options, PROVIDER, this.capabilities);
     const sandbox = await this.#handle(externalId);
     const work = (async () => {
       const cwd =
