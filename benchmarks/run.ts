@@ -21,13 +21,6 @@ import { parseFlags } from "./harness/args.ts";
 import { renderCharts } from "./harness/charts.ts";
 import { round } from "./harness/stats.ts";
 import { type BenchSuiteResult, discoverSuites } from "./harness/suite.ts";
-import { runBaselines } from "./suites/baselines.ts";
-import { runExec } from "./suites/exec.ts";
-import { runImagePull } from "./suites/images.ts";
-import { runLocalTti } from "./suites/local-tti.ts";
-import { runModalEmulator } from "./suites/modal-emulator.ts";
-import { runModalLive } from "./suites/modal-live.ts";
-import { runSnapshots } from "./suites/snapshot.ts";
 
 const USAGE = "bench [--quick] [--live] [--out <dir> | --update-figures]";
 const values = parseFlags(USAGE, {
@@ -47,6 +40,24 @@ if (values["update-figures"] && values.quick)
 if (values["update-figures"] && values.out) refuse("--update-figures writes benchmarks/results/; drop --out");
 if (values.live && (!process.env.MODAL_TOKEN_ID || !process.env.MODAL_TOKEN_SECRET))
   refuse("--live measures real Modal: set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET");
+// The suites (and the providers and SDKs they load) are imported only once the flags are valid.
+const [
+  { runBaselines },
+  { runExec },
+  { runImagePull },
+  { runLocalTti },
+  { runModalEmulator },
+  { runModalLive },
+  { runSnapshots },
+] = await Promise.all([
+  import("./suites/baselines.ts"),
+  import("./suites/exec.ts"),
+  import("./suites/images.ts"),
+  import("./suites/local-tti.ts"),
+  import("./suites/modal-emulator.ts"),
+  import("./suites/modal-live.ts"),
+  import("./suites/snapshot.ts"),
+]);
 const quick = values.quick;
 const outDir = path.resolve(
   values["update-figures"] ? path.join(here, "results") : (values.out ?? path.join(here, "..", "reports", "bench")),
