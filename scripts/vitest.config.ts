@@ -8,5 +8,6 @@ export default defineProject({
     sequence: { groupOrder: 6 },
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    maxConcurrency: 3,
   },
 });

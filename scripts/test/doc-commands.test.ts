@@ -104,8 +104,8 @@ describe("every documented command is known", () => {
   });
 });
 
-describe("documented commands run as written", () => {
-  for (const command of unique) {
+function defineRuns(commands: readonly string[]): void {
+  for (const command of commands) {
     const entry = DOC_COMMANDS[command];
     if (entry?.kind === "ci") {
       it(
@@ -121,4 +121,14 @@ describe("documented commands run as written", () => {
       );
     }
   }
-});
+}
+
+/** An install may relink node_modules under the other commands' feet: those run alone, first. */
+const installs = unique.filter((command) => /pnpm@10\.34\.9 install\b/.test(command));
+
+describe("documented install commands run as written, one at a time", () => defineRuns(installs));
+
+// Concurrent: typedoc is CPU-bound while the examples mostly wait on sandboxes, so two cores
+// finish them sooner together (maxConcurrency in vitest.config.ts bounds the overlap).
+describe.concurrent("documented commands run as written", () =>
+  defineRuns(unique.filter((command) => !installs.includes(command))));
