@@ -139,6 +139,16 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   },
   [`${EXAMPLES} new-provider`]: { kind: "covered", by: "examples/test/new-provider-example.test.ts" },
 
+  // packages/modal/README.md
+  "npx -y pnpm@10.34.9 exec vitest run --project modal": {
+    kind: "slow",
+    why: "the modal project again, which every pnpm test runs already",
+    timeoutMs: 600_000,
+    env: OFFLINE,
+    note: "Modal credentials are removed: the live tests would create billable sandboxes",
+    expect: { output: [/Test Files\s+\S*\s*\d+ passed/] },
+  },
+
   // docs/implementing-a-provider.md
   "npx openlattice-conformance ./my-provider.ts --image host --json report.json --junit junit.xml": {
     kind: "ci",

@@ -23,7 +23,8 @@ function scriptOf(command: string): { manifest: string; script: string } | undef
   const filtered = /npx -y pnpm@10\.34\.9 --filter @openlattice\/(\S+) run (\S+)/.exec(command);
   if (filtered) return { manifest: `${filtered[1]}/package.json`, script: filtered[2] as string };
   const rootScript = /npx -y pnpm@10\.34\.9 ([a-z][\w:-]*)/.exec(command.split("&&").at(-1) ?? "");
-  if (!rootScript || rootScript[1] === "install") return undefined;
+  // pnpm's own commands that the docs use on purpose; any other word must be a script.
+  if (!rootScript || ["install", "exec"].includes(rootScript[1] as string)) return undefined;
   return { manifest: "package.json", script: rootScript[1] as string };
 }
 
