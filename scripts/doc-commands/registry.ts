@@ -72,6 +72,8 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     timeoutMs: 240_000,
     expect: { writes: ["docs/api/index.html"], notOutput: [/available at the following URL/] },
   },
+  // Rewrites README.md from the last whole run's report: run verbatim on a scratch copy.
+  "npx -y pnpm@10.34.9 docs:providers": { kind: "covered", by: "scripts/test/provider-matrix.test.ts" },
   "OPENLATTICE_DOC_COMMANDS=slow npx -y pnpm@10.34.9 doc-commands": { kind: "self" },
 
   // benchmarks/README.md
