@@ -15,7 +15,9 @@
 
 /* After the command exits, output still arriving is read until the pipes stay quiet this long… */
 #define DRAIN_QUIET_MS 100
-/* …but never longer than this, even if a background process keeps writing. */
+/* …but never longer than this, even if a background process keeps writing. Time the host holds
+ * output back (no credit, socket congested) does not count: bytes already written by the command
+ * are never dropped because the orchestrator was slow to take them. */
 #define DRAIN_MAX_MS 2000
 
 struct proc g_procs[MAX_PROCS];
@@ -117,11 +119,19 @@ void proc_poll(void) {
     struct proc *p = &g_procs[i];
     if (!p->used) continue;
     if (p->status_fd >= 0) poll_add(p->status_fd, POLLIN, on_fd, p);
+    int held = 0;
     for (int s = 0; s < 2; s++) {
       if (p->out_fd[s] < 0) continue;
       if (p->credit[s] > 0 && !congested) poll_add(p->out_fd[s], POLLIN, on_fd, p);
-      /* Held back by the host, not quiet: the drain timer must not run out meanwhile. */
-      else p->last_out = now_ms();
+      /* Held back by the host, not quiet: the drain timers must not run out meanwhile. */
+      else held = 1;
+    }
+    if (held) {
+      p->last_out = now_ms();
+      if (p->have_status && !p->held_at) p->held_at = p->last_out;
+    } else if (p->held_at) {
+      p->exited_at += now_ms() - p->held_at;
+      p->held_at = 0;
     }
     if (p->in_fd >= 0 && (buf_pending(&p->in) > 0 || p->in_fin)) poll_add(p->in_fd, POLLOUT, on_fd, p);
   }
@@ -193,8 +203,9 @@ void proc_tick(int64_t now, int64_t *next) {
     if (p->have_status && !p->reported) {
       int drained = p->out_fd[0] < 0 && p->out_fd[1] < 0;
       int64_t quiet_at = p->last_out + DRAIN_QUIET_MS, max_at = p->exited_at + DRAIN_MAX_MS;
-      if (drained || now >= quiet_at || now >= max_at) finish(p);
-      else earliest(next, quiet_at < max_at ? quiet_at : max_at);
+      if (drained || (!p->held_at && (now >= quiet_at || now >= max_at))) finish(p);
+      /* While held back, look again soon: credit may have come by the time proc_poll runs. */
+      else earliest(next, p->held_at ? now + DRAIN_QUIET_MS : (quiet_at < max_at ? quiet_at : max_at));
     }
     /* A tree that outlives its command keeps the slot until its shim is gone. */
     if (p->reported && p->shim == 0) {

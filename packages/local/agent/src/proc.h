@@ -30,6 +30,7 @@ struct proc {
   int64_t deadline;  /* timeout, 0 for none */
   int64_t exited_at; /* when the command's status arrived */
   int64_t last_out;  /* last output read (or blocked by the host) */
+  int64_t held_at;   /* since when the host holds output back after exit (0: it does not) */
   int reported;      /* EXIT sent */
 };
 
