@@ -27,7 +27,7 @@ const POLL_SCRIPT = [
   'if [ -d "$p" ]; then min=1; else min=0; fi',
   'snap() { find "$p" -mindepth "$min" $depth -printf "%y %T@ %s %p\\n" > "$t.new" 2>/dev/null; }',
   // Listings of watchers that were killed (SIGKILL skips the trap) are removed here.
-  'for f in /tmp/.openlattice-watch.*.old; do q="${f#/tmp/.openlattice-watch.}"; [ -e "$f" ] && ! kill -0 "${q%.old}" 2>/dev/null && rm -f "$f"; done',
+  'for f in /tmp/.openlattice-watch.*.old; do [ -e "$f" ] && ! kill -0 "$(echo "$f" | tr -cd 0-9)" 2>/dev/null && rm -f "$f"; done',
   'trap \'rm -f "$t.old" "$t.new"\' EXIT; trap "exit 0" TERM INT HUP',
   'snap; mv "$t.new" "$t.old"; echo READY',
   `while sleep ${POLL_SECONDS}; do`,
