@@ -66,3 +66,13 @@ const KILL_TREE_SCRIPT = [
 export function killProcessTreeArgv(pidFile: string): string[] {
   return ["sh", "-c", KILL_TREE_SCRIPT, pidFile];
 }
+
+/** Sizes the terminal (Modal's PTY is always 80x24), then becomes the command. */
+const PTY_SIZE_SCRIPT = 'stty cols "$0" rows "$1" 2>/dev/null; shift; exec "$@"';
+
+export function ptySizedArgv(
+  argv: readonly string[],
+  size: { readonly cols: number; readonly rows: number },
+): string[] {
+  return ["sh", "-c", PTY_SIZE_SCRIPT, String(size.cols), String(size.rows), ...argv];
+}
