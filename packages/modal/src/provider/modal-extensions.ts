@@ -1,5 +1,6 @@
 import type { Capabilities, ExtensionName, Extensions } from "@openlattice/core";
 import type { Sandbox } from "modal";
+import { createFileStreamsExtension } from "./file-streams-extension.js";
 import { createFilesExtension } from "./files-extension.js";
 import { createNetworkExtension } from "./network-extension.js";
 import { createProcessesExtension, ProcessTable } from "./processes-extension.js";
@@ -40,6 +41,8 @@ export class ModalExtensions {
         return createFilesExtension(context);
       case "network":
         return createNetworkExtension(context.externalId, context.sandbox, context.ports);
+      case "fileStreams":
+        return createFileStreamsExtension(context);
       case "processes":
         return createProcessesExtension({ ...context, table: this.#table(context.externalId) });
       default:
