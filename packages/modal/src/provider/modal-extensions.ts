@@ -1,6 +1,7 @@
 import type { Capabilities, ExtensionName, Extensions } from "@openlattice/core";
 import type { Sandbox } from "modal";
 import { createFileStreamsExtension } from "./file-streams-extension.js";
+import { createFileWatchExtension } from "./file-watch-extension.js";
 import { createFilesExtension } from "./files-extension.js";
 import { createNetworkExtension } from "./network-extension.js";
 import { createProcessesExtension, ProcessTable } from "./processes-extension.js";
@@ -43,6 +44,8 @@ export class ModalExtensions {
         return createNetworkExtension(context.externalId, context.sandbox, context.ports);
       case "fileStreams":
         return createFileStreamsExtension(context);
+      case "fileWatch":
+        return createFileWatchExtension(context);
       case "processes":
         return createProcessesExtension({ ...context, table: this.#table(context.externalId) });
       default:
