@@ -19,8 +19,9 @@ export const PROCESS_OUTPUT_BUFFER_BYTES = 1024 * 1024;
 export function modalCapabilities(
   defaultDurationSeconds = DEFAULT_LIFETIME_SECONDS,
   defaultImage = DEFAULT_IMAGE,
-  extendableLifetime = false,
+  lifetimeLimitSeconds?: number,
 ): Capabilities {
+  const extendableLifetime = lifetimeLimitSeconds !== undefined;
   return {
     // Modal runs sandboxes under gVisor, a user-space kernel: closer to a VM than to namespaces.
     isolation: "vm",
@@ -49,7 +50,8 @@ export function modalCapabilities(
     constraints: {
       gpuTypes: MODAL_GPU_TYPES,
       maxGpuCount: MAX_GPU_COUNT,
-      maxDurationSeconds: MAX_LIFETIME_SECONDS,
+      // With extendable lifetimes nothing may live past the limit, extensions included.
+      maxDurationSeconds: lifetimeLimitSeconds ?? MAX_LIFETIME_SECONDS,
       defaultDurationSeconds,
       imageKinds: ["registry tag (e.g. python:3.12-slim)", "Modal image id (im-...)"],
       defaultImage,

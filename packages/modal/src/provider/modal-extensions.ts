@@ -1,8 +1,10 @@
 import type { Capabilities, ExtensionName, Extensions } from "@openlattice/core";
 import type { Sandbox } from "modal";
+import { MAX_LIFETIME_SECONDS } from "./durations.js";
 import { createFileStreamsExtension } from "./file-streams-extension.js";
 import { createFileWatchExtension } from "./file-watch-extension.js";
 import { createFilesExtension } from "./files-extension.js";
+import { createLifetimeExtension } from "./lifetime-extension.js";
 import { createNetworkExtension } from "./network-extension.js";
 import { createProcessesExtension, ProcessTable } from "./processes-extension.js";
 
@@ -15,6 +17,8 @@ export interface ExtensionContext {
   workdir(): Promise<string>;
   /** Ports declared at provision, when this provider instance knows them. */
   ports(): readonly number[] | undefined;
+  /** When the sandbox was created (known, or from its tags). */
+  createdAt(): Promise<Date>;
 }
 
 /**
@@ -46,6 +50,11 @@ export class ModalExtensions {
         return createFileStreamsExtension(context);
       case "fileWatch":
         return createFileWatchExtension(context);
+      case "lifetime":
+        return createLifetimeExtension({
+          ...context,
+          limitSeconds: context.capabilities.constraints.maxDurationSeconds ?? MAX_LIFETIME_SECONDS,
+        });
       case "processes":
         return createProcessesExtension({ ...context, table: this.#table(context.externalId) });
       default:

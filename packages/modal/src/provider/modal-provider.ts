@@ -37,7 +37,7 @@ import { buildModalClient } from "./modal-client.js";
 import { ModalExtensions } from "./modal-extensions.js";
 import type { ModalProviderOptions } from "./modal-provider-options.js";
 import { ModalResources } from "./modal-resources.js";
-import { checkProviderOptions } from "./provider-options-check.js";
+import { checkProviderOptions, lifetimeLimitSeconds } from "./provider-options-check.js";
 import { type ProvisionContext, provisionSandbox } from "./provision-flow.js";
 import { runExec } from "./run-exec.js";
 import { SandboxRegistry } from "./sandbox-registry.js";
@@ -63,6 +63,7 @@ export class ModalProvider implements Provider {
   readonly #owner: string;
   readonly #runId: string;
   readonly #fallbacks: readonly string[];
+  readonly #lifetimeLimit: number | undefined;
   #client: { client: ModalClient; reportsCreations: boolean } | undefined;
   readonly #resources: ModalResources;
   readonly #registry = new SandboxRegistry(() => this.client);
@@ -73,8 +74,11 @@ export class ModalProvider implements Provider {
   constructor(options: ModalProviderOptions = {}) {
     checkProviderOptions(options);
     this.#options = options;
-    const duration = options.defaultDurationSeconds ?? DEFAULT_LIFETIME_SECONDS;
-    this.capabilities = modalCapabilities(duration, this.#options.defaultImage ?? DEFAULT_IMAGE);
+    this.#lifetimeLimit = lifetimeLimitSeconds(options);
+    const duration =
+      options.defaultDurationSeconds ??
+      Math.min(DEFAULT_LIFETIME_SECONDS, this.#lifetimeLimit ?? DEFAULT_LIFETIME_SECONDS);
+    this.capabilities = modalCapabilities(duration, this.#options.defaultImage ?? DEFAULT_IMAGE, this.#lifetimeLimit);
     this.#fallbacks = (options.gpuFallbacks ?? []).map((type, index) => {
       const normalized = normalizeGpuType(type);
       validateGpu(normalized, 1, `gpuFallbacks[${index}]`);
@@ -196,6 +200,8 @@ export class ModalProvider implements Provider {
       sandbox: () => this.#registry.handle(externalId),
       workdir: () => this.#workdir(externalId),
       ports: () => this.#registry.meta(externalId)?.ports,
+      createdAt: async () =>
+        (await this.#registry.metaOrTags(externalId, await this.#registry.handle(externalId))).createdAt,
     }) as ExtensionOf<K>;
   };
 
@@ -241,6 +247,7 @@ export class ModalProvider implements Provider {
       runId: this.#runId,
       createdAt,
       tailscaleProxyPort: this.#options.tailscale?.proxyPort ?? 1055,
+      lifetimeLimitSeconds: this.#lifetimeLimit,
     };
   }
 
