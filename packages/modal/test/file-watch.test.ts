@@ -87,8 +87,7 @@ describe("watching", () => {
   test("a single file, by a relative path: its modification and its removal", async () => {
     await sh("echo start > /workspace/watched.txt");
     const events = await fileWatch.watch("watched.txt");
-    // A file has no probe: give the watch its start (Modal confirms no more for a file).
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A file has no probe: the watch resolved once started (the emulator starts it once in place).
     await sh("echo more >> /workspace/watched.txt; sleep 0.5; rm /workspace/watched.txt");
     expect(await take(events, 2)).toEqual([
       { type: "modify", path: "/workspace/watched.txt" },
@@ -121,13 +120,15 @@ describe("protocol and errors", () => {
       .watch("/tmp/w4", { filter: ["Create", "Modify", "Remove"], recursive: true })
       [Symbol.asyncIterator]();
     const first = iterator.next();
+    // Once the emulator answered that TaskExecStart, the SDK's watch is in place.
     const find = () =>
       emulator.calls
-        .requests<{ commandArgs: string[] }>("TaskExecStart")
-        .map((request) => request.commandArgs)
+        .of("TaskExecStart")
+        .filter((call) => call.endedAt !== undefined)
+        .map((call) => (call.request as { commandArgs: string[] }).commandArgs)
         .find((argv) => argv[1]?.includes("/tmp/w4"));
     let sent = find();
-    for (let attempt = 0; attempt < 200 && !sent; attempt += 1) {
+    for (let attempt = 0; attempt < 600 && !sent; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       sent = find();
     }

@@ -20,8 +20,13 @@ import { checkEnvNames } from "./validate-spec.js";
 
 const PROVIDER = "modal";
 
-/** Finished processes a table (and the sandbox's records) keep for `list`. */
+/** Finished processes the sandbox's records keep for `list`. */
 const KEEP_FINISHED = 64;
+/**
+ * Finished processes a table keeps for `attach` (each holds up to two output rings, so at most
+ * 32 MiB per sandbox); older ones are still listed from the records.
+ */
+const KEEP_FINISHED_IN_MEMORY = 16;
 
 /** The processes one provider instance started in one sandbox, oldest first. */
 export class ProcessTable {
@@ -30,7 +35,9 @@ export class ProcessTable {
   add(process: ModalProcess): void {
     this.#processes.set(process.pid, process);
     const finished = [...this.#processes.values()].filter((entry) => !entry.running);
-    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.#processes.delete(old.pid);
+    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED_IN_MEMORY))) {
+      this.#processes.delete(old.pid);
+    }
   }
 
   get(pid: number): ModalProcess | undefined {
@@ -137,7 +144,7 @@ export function createProcessesExtension(target: ProcessesTarget): ProcessesExte
         if (record) {
           throw new UnsupportedError(
             "processes.attach",
-            `process ${pid} was started by another client; the modal SDK can only follow the output of execs this provider instance started (list shows it; run exec(["kill", "${pid}"]) to stop it)`,
+            `process ${pid} is not followed by this provider instance (another client started it, or it ended long ago); the modal SDK can only read the output of execs this instance started (list shows it; run exec(["kill", "${pid}"]) to stop it)`,
             { provider: PROVIDER, details: { pid, state: record.state } },
           );
         }
