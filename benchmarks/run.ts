@@ -21,6 +21,7 @@ import { runExec } from "./suites/exec.ts";
 import { runImagePull } from "./suites/images.ts";
 import { runLocalTti } from "./suites/local-tti.ts";
 import { runModalEmulator } from "./suites/modal-emulator.ts";
+import { runModalInteractive } from "./suites/modal-interactive.ts";
 import { runModalLive } from "./suites/modal-live.ts";
 import { runSnapshots } from "./suites/snapshot.ts";
 
@@ -57,6 +58,11 @@ log("local provider, none tier …");
 const localNone = await runLocalTti("none", runs, false);
 log("Modal provider through the emulator …");
 const modalEmulator = await runModalEmulator(runs);
+log("Modal processes, PTY and streamed files through the emulator …");
+const modalInteractive = await runModalInteractive({
+  samples: quick ? 10 : 50,
+  streamBytes: (quick ? 16 : 256) * 1024 * 1024,
+});
 const modalLive = values.live
   ? await runModalLive(quick ? { sequential: 3, staggered: 3, burst: 5 } : runs)
   : undefined;
@@ -89,6 +95,16 @@ const ratios = {
     ]),
   ),
   ...images.ratios,
+  "modal process stdin echo p50 / modal exec true p50":
+    modalInteractive.echoRoundTripMs.p50 / modalInteractive.execTrueMs.p50,
+  "modal PTY key echo p50 / modal process stdin echo p50":
+    modalInteractive.ptyRoundTripMs.p50 / modalInteractive.echoRoundTripMs.p50,
+  "modal attach replay p50 / modal exec true p50":
+    modalInteractive.attachReplayMs.p50 / modalInteractive.execTrueMs.p50,
+  "modal fileStreams write MiB/s / exec stdout MiB/s":
+    modalInteractive.streams.writeMiBPerSecond / modalInteractive.streams.execStdoutMiBPerSecond,
+  "modal fileStreams read MiB/s / exec stdout MiB/s":
+    modalInteractive.streams.readMiBPerSecond / modalInteractive.streams.execStdoutMiBPerSecond,
   ...Object.fromEntries(
     snapshots.map((row) => [
       `second snapshot / first, new bytes (${row.workspaceMiB} MiB, ${row.changedPercent}% changed)`,
@@ -110,6 +126,7 @@ const results = {
   baselines,
   tti: { localNamespace, localNone, modalEmulator, ...(modalLive && { modalLive }) },
   exec,
+  modalInteractive,
   snapshots,
   images,
   ratios: Object.fromEntries(Object.entries(ratios).map(([key, value]) => [key, round(value)])),
@@ -143,6 +160,15 @@ log(
   `streamed ${(exec.streaming.bytes / 1024 / 1024).toFixed(0)} MiB at ${exec.streaming.mibPerSecond.toFixed(0)} MiB/s, ` +
     `RSS growth ${exec.streaming.rssGrowthMiB.toFixed(1)} MiB`,
 );
+{
+  const m = modalInteractive;
+  log(
+    `modal (emulator): exec true p50 ${fmt(m.execTrueMs.p50)} ms, process start ${fmt(m.processStartMs.p50)} ms, ` +
+      `attach replay ${fmt(m.attachReplayMs.p50)} ms, stdin echo ${fmt(m.echoRoundTripMs.p50)} ms, PTY key echo ${fmt(m.ptyRoundTripMs.p50)} ms; ` +
+      `fileStreams ${(m.streams.bytes / 1024 / 1024).toFixed(0)} MiB write ${fmt(m.streams.writeMiBPerSecond)} MiB/s, ` +
+      `read ${fmt(m.streams.readMiBPerSecond)} MiB/s (exec stdout ${fmt(m.streams.execStdoutMiBPerSecond)} MiB/s), RSS growth ${fmt(m.streams.rssGrowthMiB)} MiB`,
+  );
+}
 if (images.skipped) log(`image pull: skipped (${images.skipped})`);
 else if (images.median) {
   const m = images.median;
