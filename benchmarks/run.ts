@@ -60,8 +60,8 @@ log("Modal provider through the emulator …");
 const modalEmulator = await runModalEmulator(runs);
 log("Modal processes, PTY and streamed files through the emulator …");
 const modalInteractive = await runModalInteractive({
-  samples: quick ? 10 : 50,
-  streamBytes: (quick ? 16 : 256) * 1024 * 1024,
+  samples: quick ? 5 : 50,
+  streamBytes: (quick ? 8 : 256) * 1024 * 1024,
 });
 const modalLive = values.live
   ? await runModalLive(quick ? { sequential: 3, staggered: 3, burst: 5 } : runs)
