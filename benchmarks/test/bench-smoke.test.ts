@@ -56,4 +56,18 @@ describe("benchmarks (quick mode, so the runner never rots; timings are not asse
     expect(report.leftovers).toEqual({ listed: 0, sandboxDirs: 0, snapshots: 0 });
     expect(report.errors).toEqual({});
   });
+
+  it("the local engine figures run end to end (quick mode: every run succeeds, every figure is finite)", () => {
+    const run = spawnSync(
+      tsx,
+      ["--conditions=@openlattice/source", "--expose-gc", "engine.ts", "--quick", "--tier", "none", "--out", out],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: out }, timeout: 240_000 },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const file = readdirSync(out).find((name) => name.startsWith("engine-none-") && name.endsWith("-quick.json"));
+    const { results, ratios } = JSON.parse(readFileSync(path.join(out, file!), "utf8"));
+    for (const burst of [results.pooledBurst, results.coldBurst]) expect(burst.succeeded).toBe(burst.runs);
+    expect(Object.values(ratios).every((value) => typeof value === "number")).toBe(true);
+    expect(results.streaming.bytes.mibPerSecond).toBeGreaterThan(0);
+  });
 });

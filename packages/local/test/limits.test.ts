@@ -1,12 +1,18 @@
 import type { MetricsExtension } from "@openlattice/core";
 import { describe, expect, it } from "vitest";
-import { probeIsolation } from "../src/index.js";
-import { lazyProvider, SKIP_REASON, skipTier, sleep, TIERS, waitFor } from "./helpers.js";
+import {
+  CGROUP_SKIP_REASON,
+  lazyProvider,
+  SKIP_REASON,
+  skipCgroups,
+  skipTier,
+  sleep,
+  TIERS,
+  waitFor,
+} from "./helpers.js";
 
-const cgroups = probeIsolation().cgroups;
-/** Limits need writable cgroups; CI runs as root, where they always exist. */
-const noCgroups = !process.env.CI && !cgroups.unified && Object.keys(cgroups.v1).length === 0;
-const NO_CGROUP_REASON = noCgroups ? " (skipped: no writable cgroups on this machine)" : "";
+const noCgroups = skipCgroups;
+const NO_CGROUP_REASON = CGROUP_SKIP_REASON;
 
 describe.each(TIERS)("limits and lifecycle (%s tier)", (tier) => {
   const skip = skipTier(tier) || noCgroups;
