@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type { FileStreamsExtension, FilesExtension } from "@openlattice/core";
+import type { ExecOptions, FileStreamsExtension, FilesExtension, Provider } from "@openlattice/core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ModalEmulator, ModalProvider } from "../src/index.js";
 import { READ_BLOCK_BYTES, READ_WINDOW_BLOCKS } from "../src/provider/windowed-read.js";
-import { providerFor, startTestEmulator } from "./support/fixture.js";
+import { providerFor, startTestEmulator, testBackend } from "./support/fixture.js";
 
 /**
  * The `fileStreams` extension through the real SDK against the emulator: a file larger than
@@ -163,6 +163,54 @@ describe("ranges and modes", () => {
     expect((await reader.read()).done).toBe(false);
     controller.abort(new Error("enough"));
     await expect(reader.read()).rejects.toThrow("enough");
+  });
+});
+
+describe("a backend that cuts exec output short", () => {
+  test("a window whose output ended early is read again from where it stopped", async () => {
+    // The first dd exec's stdout stops after 3 MiB, as when a backend stops draining a finished
+    // command's output (dd itself wrote everything and exited 0).
+    const real = await testBackend();
+    let cut = false;
+    const cutting: Provider = Object.create(real, {
+      exec: {
+        value: (id: string, argv: readonly string[], options: ExecOptions = {}) => {
+          if (cut || !argv.includes("dd") || !options.onStdoutBytes) return real.exec(id, argv, options);
+          cut = true;
+          let passed = 0;
+          const forward = options.onStdoutBytes;
+          return real.exec(id, argv, {
+            ...options,
+            onStdoutBytes: (chunk) => {
+              const room = Math.max(0, 3 * MiB - passed);
+              passed += chunk.byteLength;
+              if (room > 0) forward(chunk.subarray(0, room));
+            },
+          });
+        },
+      },
+    });
+    const lossy = await startTestEmulator({ backend: cutting, recordPayloads: false });
+    const target = providerFor(lossy);
+    const id = (await target.provision({})).externalId;
+    try {
+      const size = WINDOW + 5 * MiB;
+      const content = await bytesOf(generated(size));
+      const lossyStreams = target.getExtension(id, "fileStreams") as FileStreamsExtension;
+      await generated(size).pipeTo(await lossyStreams.writeStream("/tmp/cut.bin"));
+      const got = await bytesOf(await lossyStreams.readStream("/tmp/cut.bin"));
+      expect(cut).toBe(true);
+      expect(got.byteLength).toBe(size);
+      expect(got.equals(content)).toBe(true);
+      const reads = lossy.calls
+        .requests<{ commandArgs: string[] }>("TaskExecStart")
+        .filter((r) => r.commandArgs[0] === "dd");
+      // Two windows, plus the one that read the cut-off part again.
+      expect(reads.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await target.destroy(id).catch(() => undefined);
+      await lossy.close();
+    }
   });
 });
 

@@ -42,6 +42,7 @@ export function createFileStreamsExtension(target: FileStreamsTarget): FileStrea
       });
       if (info.type === "directory") throw fail("path", `${absolute} is a directory`);
       return windowedReadStream(sandbox, absolute, {
+        size: info.size,
         start,
         end,
         onProgress: given.onProgress,

@@ -19,6 +19,8 @@ interface Window {
 }
 
 export interface WindowedReadOptions {
+  /** The file's size when it was opened: a short window before it is a cut-off read, not the end. */
+  readonly size: number;
   readonly start: number;
   readonly end: number | undefined;
   readonly onProgress: ((bytes: number) => void) | undefined;
@@ -43,6 +45,7 @@ export function windowedReadStream(
   let next: Promise<Window> | undefined;
   let nextRawStart = Math.floor(options.start / READ_BLOCK_BYTES) * READ_BLOCK_BYTES;
   let exhausted = false;
+  let stalls = 0;
 
   const open = (): Promise<Window> | undefined => {
     const end = options.end;
@@ -80,7 +83,20 @@ export function windowedReadStream(
         ? new NotFoundError(message, { provider: "modal" })
         : new InternalError(message, { provider: "modal" });
     }
-    if (window.received < window.rawLength) exhausted = true;
+    if (window.received >= window.rawLength) return;
+    const reached = window.rawStart + window.received;
+    // An empty window before the size seen at open: the file shrank, or its output was lost;
+    // a few tries tell them apart.
+    stalls = window.received === 0 ? stalls + 1 : 0;
+    if (reached >= options.size || stalls > 2) {
+      exhausted = true;
+      return;
+    }
+    // The output of the window's exec ended before the bytes dd wrote did (a backend that cut
+    // its output short): read the rest again from where it stopped, rather than end early.
+    void next?.then((pending) => pending.reader.cancel()).catch(() => undefined);
+    next = undefined;
+    nextRawStart = Math.floor(position / READ_BLOCK_BYTES) * READ_BLOCK_BYTES;
   };
 
   const stopAll = () => {
