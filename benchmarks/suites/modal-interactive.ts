@@ -1,5 +1,6 @@
 import type { ModalProvider } from "@openlattice/modal";
 import { type Summary, summarize } from "../harness/stats.ts";
+import type { BenchSuite } from "../harness/suite.ts";
 
 export interface ModalInteractiveResults {
   /** Baseline: one `exec(["true"])` through the same emulator (a whole exec's round trips). */
@@ -161,3 +162,30 @@ export async function runModalInteractive(options: {
     await emulator.close();
   }
 }
+
+const fmt = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "n/a");
+
+/** Picked up by the runner (harness/suite.ts): `pnpm bench` runs it after the built-in suites. */
+export const benchSuite: BenchSuite = {
+  name: "modal-interactive",
+  title: "Modal processes, PTY and streamed files through the emulator",
+  async run({ quick }) {
+    const m = await runModalInteractive({ samples: quick ? 5 : 50, streamBytes: (quick ? 8 : 256) * MiB });
+    return {
+      data: m,
+      summary: [
+        `modal (emulator): exec true p50 ${fmt(m.execTrueMs.p50)} ms, process start ${fmt(m.processStartMs.p50)} ms, ` +
+          `attach replay ${fmt(m.attachReplayMs.p50)} ms, stdin echo ${fmt(m.echoRoundTripMs.p50)} ms, PTY key echo ${fmt(m.ptyRoundTripMs.p50)} ms`,
+        `modal (emulator): fileStreams ${(m.streams.bytes / MiB).toFixed(0)} MiB write ${fmt(m.streams.writeMiBPerSecond)} MiB/s, ` +
+          `read ${fmt(m.streams.readMiBPerSecond)} MiB/s (exec stdout ${fmt(m.streams.execStdoutMiBPerSecond)} MiB/s), RSS growth ${fmt(m.streams.rssGrowthMiB)} MiB`,
+      ],
+      ratios: {
+        "process stdin echo p50 / exec true p50": m.echoRoundTripMs.p50 / m.execTrueMs.p50,
+        "PTY key echo p50 / process stdin echo p50": m.ptyRoundTripMs.p50 / m.echoRoundTripMs.p50,
+        "attach replay p50 / exec true p50": m.attachReplayMs.p50 / m.execTrueMs.p50,
+        "fileStreams write MiB/s / exec stdout MiB/s": m.streams.writeMiBPerSecond / m.streams.execStdoutMiBPerSecond,
+        "fileStreams read MiB/s / exec stdout MiB/s": m.streams.readMiBPerSecond / m.streams.execStdoutMiBPerSecond,
+      },
+    };
+  },
+};
