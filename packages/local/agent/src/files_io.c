@@ -239,7 +239,8 @@ void files_close(uint32_t id) {
 }
 
 static void pump_read(struct channel *c) {
-  uint64_t room = c->max - c->moved + 1; /* one byte more than allowed reveals an oversized file */
+  /* One byte more than allowed reveals an oversized file; a stream (no MAX_BYTES) has no limit. */
+  uint64_t room = c->max == UINT64_MAX ? UINT64_MAX : c->max - c->moved + 1;
   if (c->limit) room = c->limit - c->moved;
   size_t want = c->credit < room ? c->credit : (size_t)room;
   ssize_t n = send_data_from_fd(c->id, STREAM_OUT, c->fd, want);
