@@ -39,6 +39,8 @@ export class AgentConnection {
   private failure: unknown;
   private readonly closeListeners: ((error: unknown) => void)[] = [];
   private readonly logs: string[] = [];
+  /** HELLO's FEATURES once it arrived (0 before). */
+  features = 0;
   /** Channels and holds that keep the orchestrator alive (see `open` and `hold`). */
   private keeping = 0;
   private readonly idle = new Set<number>();
@@ -187,6 +189,7 @@ export class AgentConnection {
     if (version !== PROTOCOL_VERSION) {
       throw new ProtocolViolation(`agent speaks protocol ${version}, this package ${PROTOCOL_VERSION}`);
     }
+    this.features = fields.u32(Field.features) ?? 0;
     this.resolveHello({
       version,
       agent: fields.str(Field.agent, 200) ?? "",

@@ -1,11 +1,13 @@
 import {
   type FileStreamsExtension,
   type FileWatchExtension,
+  InternalError,
   InvalidArgumentError,
   type LifetimeExtension,
   type ProcessesExtension,
 } from "@openlattice/core";
 import type { AgentConnection } from "../agent/agent-connection.js";
+import { Feature } from "../agent/protocol.js";
 import { createFileStreamsExtension, createFileWatchExtension } from "../files/file-streams-extension.js";
 import type { FilesBinding } from "../files/files-extension.js";
 import { createProcessesExtension } from "../processes/processes-extension.js";
@@ -33,6 +35,17 @@ const MAX_EXTEND_SECONDS = 365 * 24 * 3600;
 
 export function createInteractive(binding: InteractiveBinding): InteractiveExtensions {
   const { provider } = binding;
+  // Frames of these extensions go only to an agent that said it knows them.
+  const connection = () => {
+    const live = binding.connection();
+    if (!(live.features & Feature.processes)) {
+      throw new InternalError("the sandbox agent is too old for processes, file streams and watch; rebuild it", {
+        provider,
+      });
+    }
+    return live;
+  };
+  const files = { ...binding.files, connection };
   const ended = (error: unknown) => {
     try {
       binding.ensureLive();
@@ -43,14 +56,14 @@ export function createInteractive(binding: InteractiveBinding): InteractiveExten
   };
   return {
     processes: createProcessesExtension({
-      connection: binding.connection,
+      connection,
       baseEnv: binding.baseEnv,
       provider,
       capabilities: { pty: true },
       ended,
     }),
-    fileStreams: createFileStreamsExtension(binding.files),
-    fileWatch: createFileWatchExtension(binding.files),
+    fileStreams: createFileStreamsExtension(files),
+    fileWatch: createFileWatchExtension(files),
     lifetime: {
       deadline: async () => {
         binding.ensureLive();
