@@ -101,7 +101,10 @@ export async function runInteractive(tier: "namespace" | "none", quick: boolean)
       (await follower)?.detach();
       const before = performance.now();
       await provider.exec(externalId, ["true"]);
-      if (i >= 5) attachMs.push(ms), execMs.push(performance.now() - before);
+      if (i >= 5) {
+        attachMs.push(ms);
+        execMs.push(performance.now() - before);
+      }
     }
     await server.kill("SIGKILL");
 
