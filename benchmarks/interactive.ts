@@ -11,15 +11,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseFlags } from "./harness/args.ts";
 import { runInteractive } from "./suites/interactive.ts";
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    tier: { type: "string", default: "namespace" },
-    out: { type: "string" },
-  },
+const values = parseFlags("interactive.ts [--quick] [--tier namespace|none] [--out DIR]", {
+  quick: { type: "boolean", default: false },
+  tier: { type: "string", default: "namespace" },
+  out: { type: "string" },
 });
 const tier = values.tier === "none" ? "none" : "namespace";
 const outDir = path.resolve(values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "results"));
