@@ -3,9 +3,9 @@
  * exec, PTY key round trip next to a plain pipe, streamed-file throughput and host RSS growth
  * next to `exec cat` and a host file write, all in the same run.
  *
- *   pnpm --filter @openlattice/benchmarks run interactive              # 512 MiB file, 200 samples
- *   pnpm --filter @openlattice/benchmarks run interactive --quick      # 64 MiB, 30 samples
- *   pnpm --filter @openlattice/benchmarks run interactive --tier none
+ *   npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run interactive            # 512 MiB file, 200 samples
+ *   npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run interactive --quick    # 64 MiB, 30 samples
+ *   npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run interactive --tier none
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,7 +20,10 @@ const values = parseFlags("interactive.ts [--quick] [--tier namespace|none] [--o
   out: { type: "string" },
 });
 const tier = values.tier === "none" ? "none" : "namespace";
-const outDir = path.resolve(values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "results"));
+// Like the other bench scripts, results go to reports/bench/ (git ignores it).
+const outDir = path.resolve(
+  values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "reports", "bench"),
+);
 const started = new Date();
 console.log(`interactive sandboxes, ${tier} tier — ${os.cpus().length} cores, node ${process.version}`);
 const r = await runInteractive(tier, values.quick);
