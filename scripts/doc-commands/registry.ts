@@ -101,6 +101,12 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     timeoutMs: 900_000,
     expect: { output: [/ratio: /, /wrote .*reports\/bench\/engine-namespace-/] },
   },
+  "npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run interactive": {
+    kind: "slow",
+    why: "a 512 MiB file through writeStream and readStream plus 200-sample latencies: about a minute under load",
+    timeoutMs: 600_000,
+    expect: { output: [/ratio: attach p50 \/ exec true p50 = /, /wrote .*reports\/bench\/interactive-namespace-/] },
+  },
   "npx -y pnpm@10.34.9 soak": {
     kind: "slow",
     why: "a 10-minute soak",
@@ -155,6 +161,21 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     expect: { output: [/needs real Modal/] },
   },
   [`${EXAMPLES} new-provider`]: { kind: "covered", by: "examples/test/new-provider-example.test.ts" },
+  [`${EXAMPLES} background-server`]: { kind: "covered", by: "examples/test/interactive-examples.test.ts" },
+  [`${EXAMPLES} interactive-shell`]: {
+    kind: "ci",
+    timeoutMs: 120_000,
+    note: "without a terminal it types nothing, exits the shell and ends",
+    expect: { output: [/the shell exited with code 0/] },
+  },
+  [`${EXAMPLES} interactive-shell --type 'tty;;stty size'`]: {
+    kind: "covered",
+    by: "examples/test/interactive-examples.test.ts",
+  },
+  [`${EXAMPLES} interactive-shell --modal`]: {
+    kind: "covered",
+    by: "examples/test/interactive-examples.test.ts",
+  },
 
   // packages/modal/README.md
   "npx -y pnpm@10.34.9 exec vitest run --project modal": {

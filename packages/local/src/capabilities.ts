@@ -6,6 +6,7 @@ import {
   UnsupportedError,
   type ValidProvisionSpec,
 } from "@openlattice/core";
+import { PROCESS_RING_BYTES } from "./agent/protocol.js";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
 import type { IsolationTier } from "./options.js";
@@ -50,7 +51,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
   }
   limitations.snapshot = "filesystem snapshots of the workspace only; process memory is not captured";
   limitations.disk = "resources.diskMiB is accepted but not enforced (no filesystem quotas); /tmp is a sized tmpfs";
-  const extensions: ExtensionName[] = ["files", "network"];
+  const extensions: ExtensionName[] = ["files", "network", "processes", "fileStreams", "fileWatch", "lifetime"];
   if (metrics) extensions.push("metrics");
   if (pause) extensions.push("lifecycle");
   return {
@@ -60,7 +61,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
     execStreaming: "separate",
     restart: false,
     pause,
-    pty: false,
+    pty: true,
     gpu,
     logs: false,
     tailscale: false,
@@ -75,6 +76,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
       maxCpu: os.cpus().length,
       maxMemoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
       maxFileBytes: MAX_FILE_BYTES,
+      processOutputBufferBytes: PROCESS_RING_BYTES,
       imageKinds: tier === "namespace" ? [...IMAGE_KINDS] : ["host"],
       defaultImage: "host",
     },

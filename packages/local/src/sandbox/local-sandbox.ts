@@ -15,7 +15,7 @@ import {
 import { execThroughAgent } from "../agent/agent-exec.js";
 import { startMainProcess } from "../agent/agent-main-process.js";
 import { asSandboxError } from "../errors.js";
-import { createFilesExtension } from "../files/files-extension.js";
+import { createFilesExtension, type FilesBinding } from "../files/files-extension.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
@@ -24,6 +24,7 @@ import { flagOomKill } from "./oom-kills.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
 import { describeSandbox } from "./sandbox-info.js";
+import { createInteractive, type InteractiveExtensions } from "./sandbox-interactive.js";
 import { stopSandbox } from "./sandbox-stop.js";
 import { SandboxTimers } from "./sandbox-timers.js";
 
@@ -70,6 +71,8 @@ export class LocalSandbox {
     fileRoots: undefined,
   };
   private files: FilesExtension | undefined;
+  private filesBinding: FilesBinding | undefined;
+  private extras: InteractiveExtensions | undefined;
   private ports: PortRelay | undefined;
   private readonly timers = new SandboxTimers((reason) => void this.end(reason));
   private endedHook: ((sandbox: LocalSandbox) => void) | undefined;
@@ -156,14 +159,15 @@ export class LocalSandbox {
     agent.connection.onClose(() => {
       if (!this.teardownPromise) void this.end("sandbox agent exited");
     });
-    this.files = createFilesExtension({
+    this.filesBinding = {
       connection: () => this.connection(),
       workdir: this.state.workdir,
       roots: this.state.fileRoots,
       maxFileBytes: MAX_FILE_BYTES,
       provider: this.provider,
       ensureLive: () => this.ensureLive(),
-    });
+    };
+    this.files = createFilesExtension(this.filesBinding);
     const isolatedNet = this.tier === "namespace" && this.spec.network?.egress !== "all";
     this.ports = isolatedNet ? new PortRelay(() => this.connection(), this.provider) : undefined;
   }
@@ -248,6 +252,21 @@ export class LocalSandbox {
   filesExtension(): FilesExtension {
     if (!this.files) throw new InternalError("sandbox has no files binding yet", { provider: this.provider });
     return this.files;
+  }
+
+  /** processes, fileStreams, fileWatch and lifetime (see sandbox-interactive.ts). */
+  interactive(): InteractiveExtensions {
+    const files = this.filesBinding;
+    if (!files) throw new InternalError("sandbox has no files binding yet", { provider: this.provider });
+    this.extras ??= createInteractive({
+      files,
+      connection: () => this.connection(),
+      baseEnv: () => this.state.baseEnv,
+      provider: this.provider,
+      timers: this.timers,
+      ensureLive: () => this.ensureLive(),
+    });
+    return this.extras;
   }
 
   /** URL of a port inside the sandbox, as the host reaches it (declared in `network.ports`). */
