@@ -9,7 +9,7 @@ import {
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
 import type { IsolationTier } from "./options.js";
-import { IMAGE_KINDS } from "./sandbox/images.js";
+import { PROVIDER_IMAGE_KINDS } from "./images/provider/provider-images.js";
 import { MAX_FILE_BYTES } from "./sandbox/local-sandbox.js";
 
 function architectures(): Architecture[] {
@@ -75,7 +75,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
       maxCpu: os.cpus().length,
       maxMemoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
       maxFileBytes: MAX_FILE_BYTES,
-      imageKinds: tier === "namespace" ? [...IMAGE_KINDS] : ["host"],
+      imageKinds: tier === "namespace" ? [...PROVIDER_IMAGE_KINDS] : ["host"],
       defaultImage: "host",
     },
     limitations,
