@@ -8,8 +8,8 @@ import {
 } from "@openlattice/core";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
-import type { IsolationTier } from "./options.js";
 import { PROVIDER_IMAGE_KINDS } from "./images/provider/provider-images.js";
+import type { IsolationTier } from "./options.js";
 import { MAX_FILE_BYTES } from "./sandbox/local-sandbox.js";
 
 function architectures(): Architecture[] {

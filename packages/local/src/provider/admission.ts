@@ -1,9 +1,9 @@
 import { type Capabilities, CapacityError, UnsupportedError, type ValidProvisionSpec } from "@openlattice/core";
 import { checkEnforceable } from "../capabilities.js";
 import type { IsolationProbe } from "../host/probe.js";
-import type { IsolationTier } from "../options.js";
 import { ProviderImages } from "../images/provider/provider-images.js";
 import type { ImageSource } from "../images/reference.js";
+import type { IsolationTier } from "../options.js";
 
 const PROVIDER = "local";
 

@@ -2,9 +2,9 @@ import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
+import { LAYER_SUFFIX, removeRootLayer } from "../sandbox/image-layer.js";
 import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
-import { LAYER_SUFFIX, removeRootLayer } from "../sandbox/image-layer.js";
 import { STAGING_PREFIX, type StateLayout } from "./state-layout.js";
 
 /** A directory without metadata younger than this may be a provision in flight in another process. */

@@ -51,7 +51,11 @@ describe.skipIf(skipNamespace)(`registry images on the local provider${SKIP_REAS
     const p = provider({ onImageProgress: (event) => events.push(event) });
     const ref = world.ref("base");
     const { externalId } = await p.provision({ runtime: { image: ref, env: { EXTRA: "spec" } } });
-    const result = await sh(p, externalId, 'pwd; id -u; echo "$GREETING/$EXTRA/$HOME/$PATH"; stat -c %u:%g /etc/passwd');
+    const result = await sh(
+      p,
+      externalId,
+      'pwd; id -u; echo "$GREETING/$EXTRA/$HOME/$PATH"; stat -c %u:%g /etc/passwd',
+    );
     expect(result.stdout).toBe("/root\n0\nhello world/spec//root//bin\n0:0\n");
     // Progress: bytes of every layer as it arrived, named by the image asked for.
     expect(events.length).toBeGreaterThan(0);
@@ -73,10 +77,14 @@ describe.skipIf(skipNamespace)(`registry images on the local provider${SKIP_REAS
       "echo mine > /etc/motd && echo more >> /etc/passwd && busybox rm /bin/ls && busybox mkdir -p /usr/local/lib && echo pkg > /usr/local/lib/pkg && echo ok",
     );
     expect(wrote).toMatchObject({ exitCode: 0, stdout: "ok\n" });
-    expect((await sh(p, first.externalId, "cat /etc/motd /usr/local/lib/pkg; test -e /bin/ls || echo gone")).stdout).toBe(
-      "mine\npkg\ngone\n",
+    expect(
+      (await sh(p, first.externalId, "cat /etc/motd /usr/local/lib/pkg; test -e /bin/ls || echo gone")).stdout,
+    ).toBe("mine\npkg\ngone\n");
+    const other = await sh(
+      p,
+      second.externalId,
+      "cat /etc/motd 2>&1; test -e /bin/ls && echo present; cat /etc/passwd",
     );
-    const other = await sh(p, second.externalId, "cat /etc/motd 2>&1; test -e /bin/ls && echo present; cat /etc/passwd");
     expect(other.stdout).toMatch(/No such file[\s\S]*present\nroot:x:0:0/);
     expect(other.stdout).not.toContain("more");
     // The shared rootfs itself never changed.

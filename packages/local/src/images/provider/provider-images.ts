@@ -7,8 +7,8 @@ import type { PruneImagesResult, ResolvedImage } from "../image-store-options.js
 import type { ImageRuntimeConfig } from "../oci-schemas.js";
 import type { PullProgress } from "../pull/install-image.js";
 import { type ImageSource, parseImageReference } from "../reference.js";
-import type { ProviderImageOptions } from "./provider-image-options.js";
 import { type ImageUser, resolveImageUser } from "./image-user.js";
+import type { ProviderImageOptions } from "./provider-image-options.js";
 
 /** One progress event of a provision's image pull, with the image it is for. */
 export type ImageProgressEvent = PullProgress & { readonly image: string };
