@@ -9,7 +9,7 @@ import { hasErrorCode } from "@openlattice/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageStore } from "../../src/images/index.js";
 import type { ImageProgressEvent } from "../../src/images/provider/provider-images.js";
-import { LocalProvider, type LocalProviderOptions } from "../../src/index.js";
+import { imageProgressPrinter, LocalProvider, type LocalProviderOptions } from "../../src/index.js";
 import { SKIP_REASON, skipNamespace, tempStateDir } from "../helpers.js";
 import { type Registry, skopeoPush, startRegistry } from "./fixtures/registry.js";
 import { type ImageWorld, setUpImages } from "./fixtures/setup.js";
@@ -48,7 +48,14 @@ const sh = async (p: LocalProvider, id: string, script: string) => p.exec(id, ["
 describe.skipIf(skipNamespace)(`registry images on the local provider${SKIP_REASON}`, () => {
   it("runs the image with its config: env, workdir, user root, files as the image has them", async () => {
     const events: ImageProgressEvent[] = [];
-    const p = provider({ onImageProgress: (event) => events.push(event) });
+    const lines: string[] = [];
+    const print = imageProgressPrinter((line) => lines.push(line));
+    const p = provider({
+      onImageProgress: (event) => {
+        events.push(event);
+        print(event);
+      },
+    });
     const ref = world.ref("base");
     const { externalId } = await p.provision({ runtime: { image: ref, env: { EXTRA: "spec" } } });
     const result = await sh(
@@ -61,6 +68,9 @@ describe.skipIf(skipNamespace)(`registry images on the local provider${SKIP_REAS
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((event) => event.image === ref)).toBe(true);
     expect(events.some((event) => event.bytes > 0 && !event.cached)).toBe(true);
+    // What the CLI tools print: a line per layer as it completes, never one per chunk.
+    expect(lines.length).toBeLessThanOrEqual(events.length);
+    expect(lines.some((line) => line.startsWith(`pulling ${ref}: sha256:`) && / MiB done$/.test(line))).toBe(true);
     expect((await p.inspect(externalId)).image).toBe(ref);
     expect(p.capabilities.constraints.imageKinds.join(" ")).toMatch(/registry.*oci:.*oci-archive:.*dir:.*tar:/);
   });
