@@ -21,6 +21,7 @@ import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { removeRootLayer, rootLayerOf } from "./image-layer.js";
+import { flagOomKill } from "./oom-kills.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
 import { describeSandbox } from "./sandbox-info.js";
@@ -229,11 +230,13 @@ export class LocalSandbox {
     const connection = this.connection();
     this.timers.begin();
     try {
-      return await execThroughAgent(connection, {
-        request,
-        env: { ...this.state.baseEnv, ...request.env },
-        provider: this.provider,
-      });
+      return await flagOomKill(this.state.cgroups, () =>
+        execThroughAgent(connection, {
+          request,
+          env: { ...this.state.baseEnv, ...request.env },
+          provider: this.provider,
+        }),
+      );
     } catch (error) {
       // A connection that died under the exec means the sandbox ended: say so, typed.
       if (this.teardownPromise || !connection.isOpen) this.ensureLive();
