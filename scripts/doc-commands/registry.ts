@@ -69,7 +69,8 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   "npx -y pnpm@10.34.9 install --frozen-lockfile && npx -y pnpm@10.34.9 test": { kind: "covered", by: ".ci/run" },
   "npx -y pnpm@10.34.9 api-docs": {
     kind: "ci",
-    timeoutMs: 240_000,
+    // typedoc over every package: about a minute alone, past 240 s on 2 loaded cores.
+    timeoutMs: 600_000,
     expect: { writes: ["docs/api/index.html"], notOutput: [/available at the following URL/] },
   },
   // Rewrites README.md from the last whole run's report: run verbatim on a scratch copy.
@@ -99,6 +100,12 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     note: "without Modal credentials, which it says it needs: it must refuse before measuring anything",
     expect: { exitCode: 2, output: [/--live measures real Modal: set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET/] },
   },
+  "npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine": {
+    kind: "slow",
+    why: "the full local engine benchmark takes about 5 minutes (its quick mode is in bench-smoke)",
+    timeoutMs: 900_000,
+    expect: { output: [/ratio: /, /wrote .*reports\/bench\/engine-namespace-/] },
+  },
   "npx -y pnpm@10.34.9 soak": {
     kind: "slow",
     why: "a 10-minute soak",
@@ -108,6 +115,14 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   "npx -y pnpm@10.34.9 soak --seconds 15 --concurrency 3": {
     kind: "covered",
     by: "benchmarks/test/bench-smoke.test.ts",
+  },
+
+  // packages/local/README.md
+  "npx -y pnpm@10.34.9 --filter @openlattice/local run build": {
+    kind: "slow",
+    why: "rebuilds (tsup cleans dist/) the package the other documented commands run from; every pnpm test runs this build first",
+    timeoutMs: 300_000,
+    expect: { notOutput: [/ERR_PNPM/] },
   },
 
   // examples/README.md

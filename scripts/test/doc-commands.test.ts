@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -21,7 +21,14 @@ const scripts = (manifest: string): Record<string, string> =>
 /** The pnpm script a command runs, and the manifest that must define it (undefined: not a script). */
 function scriptOf(command: string): { manifest: string; script: string } | undefined {
   const filtered = /npx -y pnpm@10\.34\.9 --filter @openlattice\/(\S+) run (\S+)/.exec(command);
-  if (filtered) return { manifest: `${filtered[1]}/package.json`, script: filtered[2] as string };
+  if (filtered) {
+    // Workspace packages live at the top level (conformance, examples, benchmarks) or in packages/.
+    const name = filtered[1] as string;
+    const manifest = existsSync(path.join(root, name, "package.json"))
+      ? `${name}/package.json`
+      : `packages/${name}/package.json`;
+    return { manifest, script: filtered[2] as string };
+  }
   const rootScript = /npx -y pnpm@10\.34\.9 ([a-z][\w:-]*)/.exec(command.split("&&").at(-1) ?? "");
   // pnpm's own commands that the docs use on purpose; any other word must be a script.
   if (!rootScript || ["install", "exec"].includes(rootScript[1] as string)) return undefined;
