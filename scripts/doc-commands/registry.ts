@@ -75,6 +75,11 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   },
   // Rewrites README.md from the last whole run's report: run verbatim on a scratch copy.
   "npx -y pnpm@10.34.9 docs:providers": { kind: "covered", by: "scripts/test/provider-matrix.test.ts" },
+  // README.md and examples/README.md: run against an image of a loopback registry (CI has no Docker Hub).
+  "npx -y pnpm@10.34.9 --filter @openlattice/examples run registry-image python:3.12-slim": {
+    kind: "covered",
+    by: "examples/test/registry-image.test.ts",
+  },
   "OPENLATTICE_DOC_COMMANDS=slow npx -y pnpm@10.34.9 doc-commands": { kind: "self" },
 
   // benchmarks/README.md

@@ -9,8 +9,8 @@ import {
 import { PROCESS_RING_BYTES } from "./agent/protocol.js";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
+import { PROVIDER_IMAGE_KINDS } from "./images/provider/provider-images.js";
 import type { IsolationTier } from "./options.js";
-import { IMAGE_KINDS } from "./sandbox/images.js";
 import { MAX_FILE_BYTES } from "./sandbox/local-sandbox.js";
 
 function architectures(): Architecture[] {
@@ -77,7 +77,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
       maxMemoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
       maxFileBytes: MAX_FILE_BYTES,
       processOutputBufferBytes: PROCESS_RING_BYTES,
-      imageKinds: tier === "namespace" ? [...IMAGE_KINDS] : ["host"],
+      imageKinds: tier === "namespace" ? [...PROVIDER_IMAGE_KINDS] : ["host"],
       defaultImage: "host",
     },
     limitations,

@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import type { ProviderImageOptions } from "./images/provider/provider-image-options.js";
 
 /** Which isolation tier to use: `auto` picks `namespace` when the probe succeeds, else `none`. */
 export type IsolationPreference = "auto" | "namespace" | "none";
@@ -22,7 +23,7 @@ export interface WarmPoolOptions {
 }
 
 /** Options of `new LocalProvider(options)`. Every field is optional. */
-export interface LocalProviderOptions {
+export interface LocalProviderOptions extends ProviderImageOptions {
   /** Isolation tier; default `auto`. Asking for `namespace` where it is unavailable throws `unsupported`. */
   isolation?: IsolationPreference;
   /**
@@ -62,6 +63,7 @@ export interface ResolvedOptions {
   readonly reapOnStart: boolean;
   readonly warmPool: Required<WarmPoolOptions>;
   readonly agentBinary: string | undefined;
+  readonly images: ProviderImageOptions;
 }
 
 /** The default state directory: the user's cache directory, as each platform defines it. */
@@ -93,5 +95,6 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOpti
     reapOnStart: options.reapOnStart ?? true,
     warmPool: resolvePool(options.warmPool),
     agentBinary: options.agentBinary,
+    images: { imageRoots: options.imageRoots, images: options.images, onImageProgress: options.onImageProgress },
   };
 }

@@ -134,6 +134,8 @@ void target_release(struct target *t);
 
 /* launch.c */
 int prepare_process(int argc, char **argv, int *next, int serving);
+/* launch --overlay FD:UPPER:WORK:TARGET (overlay.c). */
+int mount_overlay_root(const char *spec);
 
 /* loop.c */
 int serve(void);

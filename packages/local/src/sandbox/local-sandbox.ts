@@ -16,10 +16,11 @@ import { execThroughAgent } from "../agent/agent-exec.js";
 import { startMainProcess } from "../agent/agent-main-process.js";
 import { asSandboxError } from "../errors.js";
 import { createFilesExtension, type FilesBinding } from "../files/files-extension.js";
+import type { PreparedImage } from "../images/provider/provider-images.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
-import type { ImageRef } from "./images.js";
+import { removeRootLayer, rootLayerOf } from "./image-layer.js";
 import { flagOomKill } from "./oom-kills.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
@@ -107,7 +108,7 @@ export class LocalSandbox {
   static async start(
     id: string,
     spec: ValidProvisionSpec,
-    image: ImageRef,
+    image: PreparedImage,
     environment: SandboxEnvironment,
     options: StartOptions = {},
   ): Promise<LocalSandbox> {
@@ -321,6 +322,7 @@ export class LocalSandbox {
       await this.ports?.close().catch(() => {});
       await stopSandbox(this.state, this.provider, this.id);
       await rm(this.workspaceHost, { recursive: true, force: true });
+      await removeRootLayer(rootLayerOf(this.workspaceHost).dir);
       await rm(this.environment.layout.sandboxDir(this.id), { recursive: true, force: true });
       this.status = "terminated";
       this.endedAt = new Date();

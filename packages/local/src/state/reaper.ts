@@ -2,6 +2,7 @@ import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
+import { LAYER_SUFFIX, removeRootLayer } from "../sandbox/image-layer.js";
 import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
 import { STAGING_PREFIX, type StateLayout } from "./state-layout.js";
@@ -57,14 +58,17 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
     );
     await recorded.destroy().catch(() => {});
     await rm(meta.workspace, { recursive: true, force: true });
+    await removeRootLayer(`${meta.workspace}${LAYER_SUFFIX}`).catch(() => {});
     await rm(dir, { recursive: true, force: true });
     reaped.push(id);
   }
   // Workspaces whose record is gone (the owner died between removing one and the other).
   for (const id of await readdir(layout.workRoot).catch(() => [] as string[])) {
     if (!id.startsWith("sbx-")) continue;
+    const layer = id.endsWith(LAYER_SUFFIX);
+    const sandboxId = layer ? id.slice(0, -LAYER_SUFFIX.length) : id;
     if (
-      await stat(layout.sandboxDir(id)).then(
+      await stat(layout.sandboxDir(sandboxId)).then(
         () => true,
         () => false,
       )
@@ -72,8 +76,9 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
       continue;
     const workspace = layout.workspaceDir(id);
     if ((await ageMs(workspace)) < ORPHAN_GRACE_MS) continue;
-    await rm(workspace, { recursive: true, force: true });
-    if (!reaped.includes(id)) reaped.push(id);
+    if (layer) await removeRootLayer(workspace).catch(() => {});
+    else await rm(workspace, { recursive: true, force: true });
+    if (!reaped.includes(sandboxId)) reaped.push(sandboxId);
   }
   await reapOwnerGroups(cgroups);
   return { reaped };
