@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -21,7 +21,13 @@ const scripts = (manifest: string): Record<string, string> =>
 /** The pnpm script a command runs, and the manifest that must define it (undefined: not a script). */
 function scriptOf(command: string): { manifest: string; script: string } | undefined {
   const filtered = /npx -y pnpm@10\.34\.9 --filter @openlattice\/(\S+) run (\S+)/.exec(command);
-  if (filtered) return { manifest: `${filtered[1]}/package.json`, script: filtered[2] as string };
+  if (filtered) {
+    // Published packages live under packages/, the others (examples, benchmarks, conformance) at the top.
+    const dir = [`packages/${filtered[1]}`, filtered[1] as string].find((candidate) =>
+      existsSync(path.join(root, candidate, "package.json")),
+    );
+    return { manifest: `${dir ?? filtered[1]}/package.json`, script: filtered[2] as string };
+  }
   const rootScript = /npx -y pnpm@10\.34\.9 ([a-z][\w:-]*)/.exec(command.split("&&").at(-1) ?? "");
   // pnpm's own commands that the docs use on purpose; any other word must be a script.
   if (!rootScript || ["install", "exec"].includes(rootScript[1] as string)) return undefined;
@@ -124,10 +130,13 @@ function defineRuns(commands: readonly string[]): void {
   }
 }
 
-/** An install may relink node_modules under the other commands' feet: those run alone, first. */
-const installs = unique.filter((command) => /pnpm@10\.34\.9 install\b/.test(command));
+/**
+ * An install relinks node_modules and a build empties dist/ under the other commands' feet:
+ * those run alone, first.
+ */
+const installs = unique.filter((command) => /pnpm@10\.34\.9 (install\b|.* run build$)/.test(command));
 
-describe("documented install commands run as written, one at a time", () => defineRuns(installs));
+describe("documented install and build commands run as written, one at a time", () => defineRuns(installs));
 
 // Concurrent: typedoc is CPU-bound while the examples mostly wait on sandboxes, so two cores
 // finish them sooner together (maxConcurrency in vitest.config.ts bounds the overlap).
