@@ -102,9 +102,9 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   },
   "npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine": {
     kind: "slow",
-    why: "the full local engine benchmark takes about 5 minutes (its quick mode is in bench-smoke)",
+    why: "the full engine figures take about 5 minutes",
     timeoutMs: 900_000,
-    expect: { output: [/ratio: /, /wrote .*reports\/bench\/engine-namespace-/] },
+    expect: { output: [/cold TTI p50/, /load average/] },
   },
   "npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run interactive": {
     kind: "slow",
@@ -190,6 +190,14 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     env: OFFLINE,
     note: "Modal credentials are removed: the live tests would create billable sandboxes",
     expect: { output: [/Test Files\s+\S*\s*\d+ passed/] },
+  },
+
+  // packages/local/README.md
+  "npx -y pnpm@10.34.9 --filter @openlattice/local run build": {
+    kind: "slow",
+    why: "every pnpm test runs this build script already (pnpm -r run build); 1-3 minutes again",
+    timeoutMs: 300_000,
+    expect: { writes: ["packages/local/dist/index.js"], notOutput: [/ERR_PNPM/] },
   },
 
   // docs/implementing-a-provider.md
