@@ -123,14 +123,6 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     by: "benchmarks/test/bench-smoke.test.ts",
   },
 
-  // packages/local/README.md
-  "npx -y pnpm@10.34.9 --filter @openlattice/local run build": {
-    kind: "slow",
-    why: "rebuilds (tsup cleans dist/) the package the other documented commands run from; every pnpm test runs this build first",
-    timeoutMs: 300_000,
-    expect: { notOutput: [/ERR_PNPM/] },
-  },
-
   // examples/README.md
   "npx -y pnpm@10.34.9 install --frozen-lockfile": {
     kind: "ci",
