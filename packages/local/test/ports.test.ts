@@ -20,7 +20,10 @@ describe.each(TIERS)("network.getUrl (%s tier)", (tier) => {
     const url = await network?.getUrl(port);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const body = await waitFor(async () => {
-      const response = await fetch(`${url}/ping`);
+      // Each attempt is bounded: a connection made while the server is still starting has been
+      // seen (rarely, the first of a fresh provider) to hang instead of being refused; an
+      // open problem recorded in the engine's notes. Later attempts must still get through.
+      const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(3_000) });
       return response.ok ? response.text() : undefined;
     }, 10_000);
     expect(body).toBe(`hello from ${tier === "namespace" ? "sandbox" : (await import("node:os")).hostname()} /ping`);
