@@ -8,6 +8,7 @@ import {
 } from "@openlattice/core";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
+import { describeSeccomp, type SeccompPlan } from "./host/seccomp.js";
 import type { IsolationTier } from "./options.js";
 import { IMAGE_KINDS } from "./sandbox/images.js";
 import { MAX_FILE_BYTES } from "./sandbox/local-sandbox.js";
@@ -27,8 +28,15 @@ export function canPause(probe: IsolationProbe): boolean {
  * The capabilities of a provider running `tier` on a host described by `probe`, with the reason
  * for every feature that is off or degraded in `limitations`.
  */
-export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, tierReason?: string): Capabilities {
+export function buildCapabilities(
+  tier: IsolationTier,
+  probe: IsolationProbe,
+  tierReason?: string,
+  seccomp: SeccompPlan = { kind: "off" },
+): Capabilities {
   const limitations: Record<string, string> = {};
+  // Always stated in the namespace tier: which filter sandboxes run under is part of the isolation.
+  if (tier === "namespace") limitations.seccomp = describeSeccomp(seccomp);
   if (tierReason) limitations.isolation = tierReason;
   const limits = SandboxCgroups.enforceable(probe.cgroups);
   const missingLimits = (Object.keys(limits) as (keyof typeof limits)[]).filter((name) => !limits[name]);

@@ -17,11 +17,13 @@ import {
   type SandboxNode,
   type SnapshotRef,
   SPECIFICATION_VERSION,
+  UnsupportedError,
   type ValidProvisionSpec,
 } from "@openlattice/core";
 import { buildCapabilities } from "./capabilities.js";
 import { asSandboxError } from "./errors.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
+import { planSeccomp, seccompProblem } from "./host/seccomp.js";
 import { type IsolationTier, type LocalProviderOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { poolCompatible, type WarmPool } from "./pool/warm-pool.js";
 import { admitSpec } from "./provider/admission.js";
@@ -78,7 +80,10 @@ export class LocalProvider implements Provider {
     this.probe = probeIsolation({ hostUid, sandboxUid, ...(agentBinary ? { agentBinary } : {}) });
     const { tier, reason } = chooseTier(this.options.isolation, this.probe);
     this.tier = tier;
-    this.capabilities = Object.freeze(buildCapabilities(this.tier, this.probe, reason));
+    const seccomp = planSeccomp(this.options.seccomp, PROVIDER);
+    const seccompMissing = tier === "namespace" ? seccompProblem(seccomp) : undefined;
+    if (seccompMissing) throw new UnsupportedError("seccomp", seccompMissing, { provider: PROVIDER });
+    this.capabilities = Object.freeze(buildCapabilities(this.tier, this.probe, reason, seccomp));
     // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
     this.layout = openStateLayout(this.options.stateDir, this.tier === "namespace" && this.probe.root);
     this.store = new SnapshotStore(this.layout.snapshots);
@@ -90,6 +95,7 @@ export class LocalProvider implements Provider {
       tier: this.tier,
       layout: this.layout,
       agentBinary: this.probe.agent.path as string,
+      seccomp,
     };
     this.ready = this.options.reapOnStart
       ? reapOrphans(this.layout, this.probe.cgroups).catch(() => ({ reaped: [] }))

@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import type { SeccompOption } from "./host/seccomp.js";
 
 /** Which isolation tier to use: `auto` picks `namespace` when the probe succeeds, else `none`. */
 export type IsolationPreference = "auto" | "namespace" | "none";
@@ -47,6 +48,11 @@ export interface LocalProviderOptions {
   reapOnStart?: boolean;
   /** Keep sandboxes pre-started (see `WarmPoolOptions`); a number is the `size`. Default 0 (off). */
   warmPool?: number | WarmPoolOptions;
+  /**
+   * seccomp filter of namespace sandboxes; default `"default"` (see README: the exact list).
+   * `"off"` installs none; `{ bpfPath }` loads a compiled classic-BPF program of your own.
+   */
+  seccomp?: SeccompOption;
   /** The agent binary, instead of the one this package ships (`bin/openlattice-agent-linux-<arch>`). */
   agentBinary?: string;
 }
@@ -62,6 +68,7 @@ export interface ResolvedOptions {
   readonly reapOnStart: boolean;
   readonly warmPool: Required<WarmPoolOptions>;
   readonly agentBinary: string | undefined;
+  readonly seccomp: SeccompOption | undefined;
 }
 
 /** The default state directory: the user's cache directory, as each platform defines it. */
@@ -93,5 +100,6 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOpti
     reapOnStart: options.reapOnStart ?? true,
     warmPool: resolvePool(options.warmPool),
     agentBinary: options.agentBinary,
+    seccomp: options.seccomp,
   };
 }

@@ -7,6 +7,8 @@ export const AGENT_IN_SANDBOX = "/run/openlattice/agent";
 
 /** Descriptor the launcher opens the agent binary on, for bwrap to copy into the sandbox. */
 const AGENT_FD = 10;
+/** Descriptor the launcher opens the seccomp filter on, for bwrap to load (`--seccomp`). */
+const SECCOMP_FD = 11;
 
 /** What shapes one namespace sandbox. */
 export interface NamespacePlan {
@@ -25,6 +27,8 @@ export interface NamespacePlan {
   readonly shareNet: boolean;
   /** Device nodes passed through (GPUs). */
   readonly devices: readonly string[];
+  /** Compiled BPF program bwrap installs before it execs the agent; none when undefined. */
+  readonly seccompFilter: string | undefined;
   /** cgroup.procs files the launcher joins first. */
   readonly cgroupProcs: readonly string[];
   /** Running as root: shield the agent from the OOM killer and drop to `hostUid` before bwrap. */
@@ -83,6 +87,9 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
     "/",
     "--chdir",
     workspace.workdir,
+    // Loaded last, right before bwrap execs the agent: every mount above is made by then, and
+    // the agent, its shims and every command run under the filter (it is inherited and permanent).
+    ...(plan.seccompFilter ? ["--seccomp", String(SECCOMP_FD)] : []),
     AGENT_IN_SANDBOX,
     "serve",
   ];
@@ -95,6 +102,7 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
       ...(root ? ["--oom-score-adj", "-1000"] : []),
       "--fd",
       `${AGENT_FD}:${plan.agentBinary}`,
+      ...(plan.seccompFilter ? ["--fd", `${SECCOMP_FD}:${plan.seccompFilter}`] : []),
       ...(root ? ["--uid", String(root.hostUid), "--gid", String(root.hostUid)] : []),
       "--",
       plan.bwrap,

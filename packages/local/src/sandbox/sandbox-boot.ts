@@ -3,6 +3,7 @@ import path from "node:path";
 import { InternalError, type ValidProvisionSpec } from "@openlattice/core";
 import type { IsolationProbe } from "../host/probe.js";
 import { ownerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
+import type { SeccompPlan } from "../host/seccomp.js";
 import { AgentHub, type AgentProcess } from "../launch/agent-hub.js";
 import { namespaceLaunch } from "../launch/bwrap-launch.js";
 import { noneLaunch } from "../launch/plain-launch.js";
@@ -30,6 +31,8 @@ export interface SandboxEnvironment {
   readonly tier: IsolationTier;
   readonly layout: StateLayout;
   readonly agentBinary: string;
+  /** The seccomp filter namespace sandboxes get. */
+  readonly seccomp: SeccompPlan;
 }
 
 /** Owner given to what the host creates in a workspace, so the sandbox user can change it. */
@@ -128,6 +131,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       shareNet: spec.network?.egress === "all",
       devices: spec.gpu ? probe.gpuDevices : [],
       cgroupProcs,
+      seccompFilter: environment.seccomp.bpfPath,
       asRoot: probe.root ? { hostUid: options.hostUid } : undefined,
     });
     state.agent = await AgentHub.for(environment.agentBinary).launch(launch);
