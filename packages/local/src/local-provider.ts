@@ -22,6 +22,7 @@ import {
 } from "@openlattice/core";
 import { buildCapabilities } from "./capabilities.js";
 import { asSandboxError } from "./errors.js";
+import { checkRange, HostIdAllocator } from "./host/host-ids.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
 import { planSeccomp, seccompProblem } from "./host/seccomp.js";
 import { type IsolationTier, type LocalProviderOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -96,9 +97,13 @@ export class LocalProvider implements Provider {
       layout: this.layout,
       agentBinary: this.probe.agent.path as string,
       seccomp,
+      hostIds:
+        this.tier === "namespace" && this.probe.root && this.options.hostIdRange
+          ? new HostIdAllocator(checkRange(this.options.hostIdRange, PROVIDER))
+          : undefined,
     };
     this.ready = this.options.reapOnStart
-      ? reapOrphans(this.layout, this.probe.cgroups).catch(() => ({ reaped: [] }))
+      ? reapOrphans(this.layout, this.probe.cgroups, this.environment.hostIds).catch(() => ({ reaped: [] }))
       : Promise.resolve({ reaped: [] });
     this.pool = startPool(this.options.warmPool, this.environment, this.ready);
   }

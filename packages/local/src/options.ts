@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import { DEFAULT_HOST_ID_RANGE, type HostIdRange, subordinateRange } from "./host/host-ids.js";
 import type { SeccompOption } from "./host/seccomp.js";
 
 /** Which isolation tier to use: `auto` picks `namespace` when the probe succeeds, else `none`. */
@@ -39,9 +40,17 @@ export interface LocalProviderOptions {
   /** Uid and gid commands run as inside a namespace sandbox; default 1000. */
   sandboxUid?: number;
   /**
-   * Host uid (and gid) the sandbox user maps to when the provider runs as root; default 65534
-   * (`nobody`). It must not own anything sensitive on the host. Unprivileged, the sandbox user
-   * maps to the invoking user.
+   * Running as root, every namespace sandbox gets its own host uid and gid from this range, leased
+   * host-wide under /run/openlattice/host-ids and reused only once everything of the sandbox that
+   * held it is gone. Default: the `openlattice` entry of /etc/subuid, else 65536 ids from
+   * 1879048192 (0x70000000). The range must not overlap any user's uid or subordinate range.
+   * Unprivileged, the sandbox user maps to the invoking user (see the README).
+   */
+  hostIdRange?: HostIdRange;
+  /**
+   * One fixed host uid (and gid) for every sandbox instead of `hostIdRange` (weaker: sandboxes of
+   * the same uid share per-uid kernel quotas and could reach each other from the host). Also the
+   * uid the startup probe runs bwrap as (default 65534).
    */
   hostUid?: number;
   /** Reap sandboxes left by a crashed process that used the same `stateDir`; default true. */
@@ -65,6 +74,8 @@ export interface ResolvedOptions {
   readonly defaultPidsLimit: number;
   readonly sandboxUid: number;
   readonly hostUid: number;
+  /** Per-sandbox uids from this range; undefined when a fixed `hostUid` was asked for. */
+  readonly hostIdRange: HostIdRange | undefined;
   readonly reapOnStart: boolean;
   readonly warmPool: Required<WarmPoolOptions>;
   readonly agentBinary: string | undefined;
@@ -97,6 +108,8 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOpti
     defaultPidsLimit: options.defaultPidsLimit ?? 4096,
     sandboxUid: options.sandboxUid ?? 1000,
     hostUid: options.hostUid ?? 65534,
+    hostIdRange:
+      options.hostUid !== undefined ? undefined : (options.hostIdRange ?? subordinateRange() ?? DEFAULT_HOST_ID_RANGE),
     reapOnStart: options.reapOnStart ?? true,
     warmPool: resolvePool(options.warmPool),
     agentBinary: options.agentBinary,

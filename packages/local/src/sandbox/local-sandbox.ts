@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import {
+  CapacityError,
   type ExecRequest,
   type ExecResult,
   type FilesExtension,
@@ -73,7 +74,9 @@ export class LocalSandbox {
   private readonly timers = new SandboxTimers((reason) => void this.end(reason));
   private endedHook: ((sandbox: LocalSandbox) => void) | undefined;
   private teardownPromise: Promise<void> | undefined;
-  private readonly owner: Owner | undefined;
+  private owner: Owner | undefined;
+  /** The host uid leased to this sandbox, released once everything of it is gone. */
+  private leasedUid: number | undefined;
 
   private constructor(
     readonly id: string,
@@ -110,6 +113,7 @@ export class LocalSandbox {
     const sandbox = new LocalSandbox(id, spec, environment);
     sandbox.endedHook = options.onEnded;
     try {
+      await sandbox.leaseHostUid();
       const cache = await bootSandbox(
         {
           id,
@@ -146,6 +150,20 @@ export class LocalSandbox {
       sandbox.status = "failed";
       throw error;
     }
+  }
+
+  /** Running as root with a uid range: this sandbox's own host uid and gid. */
+  private async leaseHostUid(): Promise<void> {
+    const ids = this.environment.hostIds;
+    if (!ids || !this.owner) return;
+    const uid = await ids.acquire(this.id, this.workspaceHost).catch((error: unknown) => {
+      throw new CapacityError(`no free host uid for the sandbox: ${(error as Error).message}`, {
+        provider: this.provider,
+        cause: error,
+      });
+    });
+    this.leasedUid = uid;
+    this.owner = { uid, gid: uid };
   }
 
   /** Connects the extensions to the agent and watches for its death. */
@@ -299,6 +317,8 @@ export class LocalSandbox {
       await this.ports?.close().catch(() => {});
       await stopSandbox(this.state, this.provider, this.id);
       await rm(this.workspaceHost, { recursive: true, force: true });
+      // Only now is nothing of the sandbox left that its uid could reach: the uid may be reused.
+      if (this.leasedUid !== undefined) await this.environment.hostIds?.release(this.leasedUid);
       await rm(this.environment.layout.sandboxDir(this.id), { recursive: true, force: true });
       this.status = "terminated";
       this.endedAt = new Date();

@@ -1,6 +1,7 @@
 import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { InternalError, type ValidProvisionSpec } from "@openlattice/core";
+import type { HostIdAllocator } from "../host/host-ids.js";
 import type { IsolationProbe } from "../host/probe.js";
 import { ownerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
 import type { SeccompPlan } from "../host/seccomp.js";
@@ -33,6 +34,8 @@ export interface SandboxEnvironment {
   readonly agentBinary: string;
   /** The seccomp filter namespace sandboxes get. */
   readonly seccomp: SeccompPlan;
+  /** Leases one host uid per sandbox (root, namespace tier); undefined: every sandbox shares `hostUid`. */
+  readonly hostIds: HostIdAllocator | undefined;
 }
 
 /** Owner given to what the host creates in a workspace, so the sandbox user can change it. */
@@ -71,8 +74,8 @@ async function imageMounts(image: ImageRef, environment: SandboxEnvironment): Pr
   return rootfsMounts(await extractTarImage(image.path, environment.layout.images));
 }
 
-async function makeDir(dir: string, owner: Owner | undefined): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+async function makeDir(dir: string, owner: Owner | undefined, mode = 0o755): Promise<void> {
+  await mkdir(dir, { recursive: true, mode });
   if (owner) await chown(dir, owner.uid, owner.gid);
 }
 
@@ -93,6 +96,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
     createdAt: input.createdAt.toISOString(),
     workspace: workspaceHost,
     cgroups: {},
+    ...(owner ? { hostUid: owner.uid } : {}),
   };
   await createRecord(layout, meta);
   const resources = spec.resources;
@@ -106,7 +110,8 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
     state.cgroups = await SandboxCgroups.create(probe.cgroups, id, limits, ownerGroupName(meta.owner));
     await updateRecord(layout, { ...meta, cgroups: state.cgroups.dirs as Record<string, string> });
   }
-  await makeDir(workspaceHost, owner);
+  // Owner-only: no other host user (another sandbox's uid included) can enter the workspace.
+  await makeDir(workspaceHost, owner, 0o700);
   const statCache = input.seed ? await input.seed(workspaceHost, owner) : undefined;
   input.signal?.throwIfAborted();
   const cgroupProcs = state.cgroups?.procsFiles ?? [];
@@ -132,7 +137,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       devices: spec.gpu ? probe.gpuDevices : [],
       cgroupProcs,
       seccompFilter: environment.seccomp.bpfPath,
-      asRoot: probe.root ? { hostUid: options.hostUid } : undefined,
+      asRoot: probe.root ? { hostUid: owner?.uid ?? options.hostUid } : undefined,
     });
     state.agent = await AgentHub.for(environment.agentBinary).launch(launch);
   } else {

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
+import type { HostIdAllocator } from "../host/host-ids.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
 import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
@@ -25,7 +26,11 @@ async function ageMs(file: string): Promise<number> {
  * themselves died with their owner already: bubblewrap's --die-with-parent ends a namespace
  * sandbox, and a none-tier agent ends every tree when its socket closes.
  */
-export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): Promise<ReapReport> {
+export async function reapOrphans(
+  layout: StateLayout,
+  cgroups: CgroupLayout,
+  hostIds?: HostIdAllocator,
+): Promise<ReapReport> {
   const reaped: string[] = [];
   const ids = await readdir(layout.sandboxes).catch(() => [] as string[]);
   for (const id of ids) {
@@ -76,6 +81,10 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
     if (!reaped.includes(id)) reaped.push(id);
   }
   await reapOwnerGroups(cgroups);
+  // Their processes and workspaces are gone now: the host uids they held may be reused.
+  if (hostIds && reaped.length > 0) {
+    for (const uid of await hostIds.leasesOf(new Set(reaped))) await hostIds.release(uid);
+  }
   return { reaped };
 }
 
