@@ -35,6 +35,11 @@ export interface LocalProviderOptions {
   stateDir?: string;
   /** Size of the sandbox's `/tmp` tmpfs in MiB (namespace tier); default 256. */
   tmpSizeMiB?: number;
+  /**
+   * Size of the sandbox's `/dev/shm` tmpfs in MiB (namespace tier); default 64, Docker's. Its
+   * pages count against the sandbox's memory limit too, where one is set.
+   */
+  shmSizeMiB?: number;
   /** Process limit applied when the spec sets none (needs a pids cgroup); default 4096. */
   defaultPidsLimit?: number;
   /** Uid and gid commands run as inside a namespace sandbox; default 1000. */
@@ -71,6 +76,7 @@ export interface ResolvedOptions {
   readonly isolation: IsolationPreference;
   readonly stateDir: string;
   readonly tmpSizeMiB: number;
+  readonly shmSizeMiB: number;
   readonly defaultPidsLimit: number;
   readonly sandboxUid: number;
   readonly hostUid: number;
@@ -105,6 +111,7 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOpti
     isolation: options.isolation ?? "auto",
     stateDir: path.resolve(options.stateDir ?? defaultStateDir()),
     tmpSizeMiB: options.tmpSizeMiB ?? 256,
+    shmSizeMiB: options.shmSizeMiB ?? 64,
     defaultPidsLimit: options.defaultPidsLimit ?? 4096,
     sandboxUid: options.sandboxUid ?? 1000,
     hostUid: options.hostUid ?? 65534,

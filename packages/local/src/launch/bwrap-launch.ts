@@ -23,6 +23,8 @@ export interface NamespacePlan {
   /** Uid and gid commands run as inside. */
   readonly sandboxUid: number;
   readonly tmpSizeBytes: number;
+  /** Size of the `/dev/shm` tmpfs. */
+  readonly shmSizeBytes: number;
   /** Keep the host network (egress "all"); otherwise the sandbox gets a loopback-only netns. */
   readonly shareNet: boolean;
   /** Device nodes passed through (GPUs). */
@@ -72,6 +74,19 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
     "--dev",
     "/dev",
     ...plan.devices.flatMap((device) => ["--dev-bind", device, device]),
+    // POSIX shared memory gets its own sized tmpfs (bwrap's /dev would give it half the RAM);
+    // its pages are charged to the sandbox's memory cgroup like any other memory.
+    "--perms",
+    "1777",
+    "--size",
+    String(plan.shmSizeBytes),
+    "--tmpfs",
+    "/dev/shm",
+    // /dev holds bwrap's standard nodes only (null, zero, full, random, urandom, tty, pts, ptmx,
+    // the fd links) and the GPUs passed through: read-only, so nothing can be added or renamed.
+    // Device nodes stay usable (writing /dev/null is writing a device, not the filesystem).
+    "--remount-ro",
+    "/dev",
     "--bind",
     plan.workspaceHost,
     workspace.mountPoint,

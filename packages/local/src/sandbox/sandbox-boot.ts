@@ -133,6 +133,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       workspaceHost,
       sandboxUid: options.sandboxUid,
       tmpSizeBytes: options.tmpSizeMiB * 1024 * 1024,
+      shmSizeBytes: options.shmSizeMiB * 1024 * 1024,
       shareNet: spec.network?.egress === "all",
       devices: spec.gpu ? probe.gpuDevices : [],
       cgroupProcs,
