@@ -57,7 +57,7 @@ export function buildCapabilities(
     limitations.images = "the none tier runs on the host filesystem: only the host image";
   }
   limitations.snapshot = "filesystem snapshots of the workspace only; process memory is not captured";
-  limitations.disk = "resources.diskMiB is accepted but not enforced (no filesystem quotas); /tmp is a sized tmpfs";
+  limitations.disk = DISK_REFUSAL;
   const extensions: ExtensionName[] = ["files", "network"];
   if (metrics) extensions.push("metrics");
   if (pause) extensions.push("lifecycle");
@@ -90,6 +90,10 @@ export function buildCapabilities(
   };
 }
 
+/** Why `resources.diskMiB` is refused (never accepted and ignored). */
+const DISK_REFUSAL =
+  "resources.diskMiB cannot be enforced: the workspace is a directory on the host disk without a filesystem quota, so specs setting it are refused with unsupported; /tmp and /dev/shm are sized tmpfs (tmpSizeMiB, shmSizeMiB) charged to the memory limit";
+
 /**
  * Refuses a spec whose limits this host cannot enforce: a limit that is accepted must hold.
  * Throws `unsupported` naming the field and why.
@@ -101,6 +105,9 @@ export function checkEnforceable(spec: ValidProvisionSpec, probe: IsolationProbe
     : "running unprivileged without a delegated (writable) cgroup; run as root or delegate a cgroup v2 subtree";
   if (spec.resources?.memoryMiB !== undefined && !limits.memory) {
     throw new UnsupportedError("resources.memoryMiB", `resources.memoryMiB cannot be enforced: ${why}`, { provider });
+  }
+  if (spec.resources?.diskMiB !== undefined) {
+    throw new UnsupportedError("resources.diskMiB", DISK_REFUSAL, { provider });
   }
   if (spec.resources?.cpu !== undefined && !limits.cpu) {
     throw new UnsupportedError("resources.cpu", `resources.cpu cannot be enforced: ${why}`, { provider });
