@@ -172,7 +172,7 @@ export class LocalProvider implements Provider {
         return this.nodeOf(pooled);
       } catch {
         // It ended while pooled: start a fresh one below.
-        void pooled.teardown("pool hand-out failed");
+        void pooled.teardown("pool hand-out failed").catch(() => {});
       }
     }
     const id = newSandboxId();
@@ -192,7 +192,8 @@ export class LocalProvider implements Provider {
     }
     this.sandboxes.set(id, sandbox);
     if (this.doomed.delete(id)) {
-      await sandbox.teardown("destroyed");
+      // The destroy that doomed it awaits the same teardown and reports its outcome.
+      await sandbox.teardown("destroyed").catch(() => {});
       this.retire(sandbox);
     }
     return this.nodeOf(sandbox);
@@ -237,8 +238,11 @@ export class LocalProvider implements Provider {
     }
     const sandbox = this.sandboxes.get(externalId);
     if (!sandbox) return;
-    await sandbox.teardown("destroyed");
-    this.retire(sandbox);
+    try {
+      await sandbox.teardown("destroyed");
+    } finally {
+      this.retire(sandbox);
+    }
   };
 
   /** Drops an ended sandbox's heavy state; after `MAX_RETIRED` newer ones it is forgotten entirely. */

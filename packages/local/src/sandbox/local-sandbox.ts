@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
 import {
   CapacityError,
   type ExecRequest,
@@ -20,6 +19,7 @@ import { createFilesExtension } from "../files/files-extension.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
+import { removeTree } from "../state/remove-tree.js";
 import type { ImageRef } from "./images.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
@@ -146,7 +146,8 @@ export class LocalSandbox {
       sandbox.timers.arm(spec);
       return sandbox;
     } catch (error) {
-      await sandbox.teardown("failed to start");
+      // The start's own error is what the caller needs; leftovers stay recorded for the reaper.
+      await sandbox.teardown("failed to start").catch(() => {});
       sandbox.status = "failed";
       throw error;
     }
@@ -210,7 +211,8 @@ export class LocalSandbox {
   /** Ends the sandbox on its own terms (command exit, limits): everything is torn down. */
   private async end(reason: string): Promise<void> {
     if (this.teardownPromise) return;
-    await this.teardown(reason);
+    // Nobody awaits this end: an incomplete cleanup is in `reason` (inspect) and left to the reaper.
+    await this.teardown(reason).catch(() => {});
     this.endedHook?.(this);
   }
 
@@ -315,13 +317,21 @@ export class LocalSandbox {
       this.timers.clear();
       this.reason = reason;
       await this.ports?.close().catch(() => {});
-      await stopSandbox(this.state, this.provider, this.id);
-      await rm(this.workspaceHost, { recursive: true, force: true });
-      // Only now is nothing of the sandbox left that its uid could reach: the uid may be reused.
-      if (this.leasedUid !== undefined) await this.environment.hostIds?.release(this.leasedUid);
-      await rm(this.environment.layout.sandboxDir(this.id), { recursive: true, force: true });
-      this.status = "terminated";
-      this.endedAt = new Date();
+      try {
+        await stopSandbox(this.state, this.provider, this.id);
+        await removeTree(this.workspaceHost);
+        // Only now is nothing of the sandbox left that its uid could reach: the uid may be reused.
+        if (this.leasedUid !== undefined) await this.environment.hostIds?.release(this.leasedUid);
+        await removeTree(this.environment.layout.sandboxDir(this.id));
+      } catch (error) {
+        // Its processes are gone or going; what is left on disk stays recorded (its record and
+        // uid lease are kept), so the next provider start reaps it. Say so, typed.
+        this.reason = `${reason}; cleanup incomplete: ${(error as Error).message}`;
+        throw asSandboxError(error, `sandbox ${this.id} stopped, but cleanup failed (the next start retries)`);
+      } finally {
+        this.status = "terminated";
+        this.endedAt = new Date();
+      }
     })();
     return this.teardownPromise;
   }

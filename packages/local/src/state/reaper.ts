@@ -1,10 +1,11 @@
-import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { readdir, readFile, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
 import type { HostIdAllocator } from "../host/host-ids.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
 import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
+import { removeTree } from "./remove-tree.js";
 import { STAGING_PREFIX, type StateLayout } from "./state-layout.js";
 
 /** A directory without metadata younger than this may be a provision in flight in another process. */
@@ -13,6 +14,8 @@ const ORPHAN_GRACE_MS = 60_000;
 /** What the reaper removed. */
 export interface ReapReport {
   readonly reaped: readonly string[];
+  /** Sandboxes whose leftovers could not all be removed, and why; the next start tries again. */
+  readonly failed?: readonly { readonly id: string; readonly reason: string }[];
 }
 
 async function ageMs(file: string): Promise<number> {
@@ -32,16 +35,28 @@ export async function reapOrphans(
   hostIds?: HostIdAllocator,
 ): Promise<ReapReport> {
   const reaped: string[] = [];
+  const failed: { id: string; reason: string }[] = [];
   const ids = await readdir(layout.sandboxes).catch(() => [] as string[]);
+  // One sandbox that cannot be removed must not keep the reaper from the others.
+  const attempt = async (id: string, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      failed.push({ id, reason: (error as Error).message });
+    }
+  };
   for (const id of ids) {
+    await attempt(id, () => reapOne(id));
+  }
+  async function reapOne(id: string): Promise<void> {
     const dir = layout.sandboxDir(id);
     if (id.startsWith(STAGING_PREFIX)) {
       // A record that was being created when its owner died: the name says who that was.
       const owner = parseOwnerGroupName(/^(o\d+-\d+)-/.exec(id.slice(STAGING_PREFIX.length))?.[1] ?? "");
-      if (owner && isOwnerAlive(owner)) continue;
-      await rm(dir, { recursive: true, force: true });
+      if (owner && isOwnerAlive(owner)) return;
+      await removeTree(dir);
       reaped.push(id.replace(/^\.staging-o\d+-\d+-/, ""));
-      continue;
+      return;
     }
     let meta: SandboxMeta | undefined;
     try {
@@ -50,42 +65,41 @@ export async function reapOrphans(
       meta = undefined;
     }
     if (meta === undefined) {
-      if ((await ageMs(dir)) < ORPHAN_GRACE_MS) continue;
-      await rm(dir, { recursive: true, force: true });
+      if ((await ageMs(dir)) < ORPHAN_GRACE_MS) return;
+      await removeTree(dir);
       reaped.push(id);
-      continue;
+      return;
     }
-    if (isOwnerAlive(meta.owner)) continue;
+    if (isOwnerAlive(meta.owner)) return;
     const recorded = SandboxCgroups.fromRecorded(
       cgroups,
       meta.cgroups as Partial<Record<"unified" | V1Controller, string>>,
     );
     await recorded.destroy().catch(() => {});
-    await rm(meta.workspace, { recursive: true, force: true });
-    await rm(dir, { recursive: true, force: true });
+    await removeTree(meta.workspace);
+    await removeTree(dir);
     reaped.push(id);
   }
   // Workspaces whose record is gone (the owner died between removing one and the other).
   for (const id of await readdir(layout.workRoot).catch(() => [] as string[])) {
     if (!id.startsWith("sbx-")) continue;
-    if (
-      await stat(layout.sandboxDir(id)).then(
+    await attempt(id, async () => {
+      const recorded = await stat(layout.sandboxDir(id)).then(
         () => true,
         () => false,
-      )
-    )
-      continue;
-    const workspace = layout.workspaceDir(id);
-    if ((await ageMs(workspace)) < ORPHAN_GRACE_MS) continue;
-    await rm(workspace, { recursive: true, force: true });
-    if (!reaped.includes(id)) reaped.push(id);
+      );
+      const workspace = layout.workspaceDir(id);
+      if (recorded || (await ageMs(workspace)) < ORPHAN_GRACE_MS) return;
+      await removeTree(workspace);
+      if (!reaped.includes(id)) reaped.push(id);
+    });
   }
   await reapOwnerGroups(cgroups);
   // Their processes and workspaces are gone now: the host uids they held may be reused.
   if (hostIds && reaped.length > 0) {
     for (const uid of await hostIds.leasesOf(new Set(reaped))) await hostIds.release(uid);
   }
-  return { reaped };
+  return failed.length > 0 ? { reaped, failed } : { reaped };
 }
 
 /**
