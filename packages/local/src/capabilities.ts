@@ -33,6 +33,10 @@ export function buildCapabilities(
   probe: IsolationProbe,
   tierReason?: string,
   seccomp: SeccompPlan = { kind: "off" },
+  egressAll: { readonly allowHostLoopback: boolean; readonly problem: string | undefined } = {
+    allowHostLoopback: false,
+    problem: undefined,
+  },
 ): Capabilities {
   const limitations: Record<string, string> = {};
   // Always stated in the namespace tier: which filter sandboxes run under is part of the isolation.
@@ -52,6 +56,13 @@ export function buildCapabilities(
   if (!metrics) limitations.metrics = "no writable cgroup to read counters from";
   const gpu = probe.gpuDevices.length > 0;
   if (!gpu) limitations.gpu = "no /dev/nvidia* device on this host";
+  const egressAllOk = tier === "none" || egressAll.allowHostLoopback || egressAll.problem === undefined;
+  if (tier === "namespace" && egressAll.allowHostLoopback) {
+    limitations.egress =
+      'allowHostLoopback: egress "all" shares the host network namespace (host loopback services and abstract sockets reachable)';
+  } else if (!egressAllOk) {
+    limitations.egress = `egress "all" unavailable: ${egressAll.problem}; pass allowHostLoopback: true to share the host network instead`;
+  }
   if (tier === "none") {
     limitations.egress = "the none tier shares the host network: egress cannot be blocked";
     limitations.images = "the none tier runs on the host filesystem: only the host image";
@@ -75,7 +86,7 @@ export function buildCapabilities(
     architectures: architectures(),
     // Snapshots outlive sandboxes, but there are no volumes to attach to another sandbox.
     persistentStorage: false,
-    egress: tier === "namespace" ? ["none", "all"] : ["all"],
+    egress: tier === "none" ? ["all"] : egressAllOk ? ["none", "all"] : ["none"],
     extensions,
     constraints: {
       gpuTypes: gpu ? ["nvidia"] : [],

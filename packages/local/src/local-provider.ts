@@ -25,6 +25,7 @@ import { asSandboxError } from "./errors.js";
 import { checkRange, HostIdAllocator } from "./host/host-ids.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
 import { planSeccomp, seccompProblem } from "./host/seccomp.js";
+import { slirpProblem } from "./network/slirp-egress.js";
 import { type IsolationTier, type LocalProviderOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { poolCompatible, type WarmPool } from "./pool/warm-pool.js";
 import { admitSpec } from "./provider/admission.js";
@@ -84,7 +85,13 @@ export class LocalProvider implements Provider {
     const seccomp = planSeccomp(this.options.seccomp, PROVIDER);
     const seccompMissing = tier === "namespace" ? seccompProblem(seccomp) : undefined;
     if (seccompMissing) throw new UnsupportedError("seccomp", seccompMissing, { provider: PROVIDER });
-    this.capabilities = Object.freeze(buildCapabilities(this.tier, this.probe, reason, seccomp));
+    const egressProblem = this.options.allowHostLoopback ? undefined : slirpProblem(this.probe.root);
+    this.capabilities = Object.freeze(
+      buildCapabilities(this.tier, this.probe, reason, seccomp, {
+        allowHostLoopback: this.options.allowHostLoopback,
+        problem: egressProblem,
+      }),
+    );
     // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
     this.layout = openStateLayout(this.options.stateDir, this.tier === "namespace" && this.probe.root);
     this.store = new SnapshotStore(this.layout.snapshots);
@@ -97,6 +104,7 @@ export class LocalProvider implements Provider {
       layout: this.layout,
       agentBinary: this.probe.agent.path as string,
       seccomp,
+      egressProblem,
       hostIds:
         this.tier === "namespace" && this.probe.root && this.options.hostIdRange
           ? new HostIdAllocator(checkRange(this.options.hostIdRange, PROVIDER))

@@ -67,6 +67,13 @@ export interface LocalProviderOptions {
    * `"off"` installs none; `{ bpfPath }` loads a compiled classic-BPF program of your own.
    */
   seccomp?: SeccompOption;
+  /**
+   * Let egress "all" reach the host's loopback services and abstract Unix sockets: the sandbox
+   * then shares the host's network namespace (and sees every host interface and listener).
+   * Default false: egress "all" gets a private network namespace connected through slirp4netns
+   * with host loopback disabled.
+   */
+  allowHostLoopback?: boolean;
   /** The agent binary, instead of the one this package ships (`bin/openlattice-agent-linux-<arch>`). */
   agentBinary?: string;
 }
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   readonly warmPool: Required<WarmPoolOptions>;
   readonly agentBinary: string | undefined;
   readonly seccomp: SeccompOption | undefined;
+  readonly allowHostLoopback: boolean;
 }
 
 /** The default state directory: the user's cache directory, as each platform defines it. */
@@ -121,5 +129,6 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOpti
     warmPool: resolvePool(options.warmPool),
     agentBinary: options.agentBinary,
     seccomp: options.seccomp,
+    allowHostLoopback: options.allowHostLoopback === true,
   };
 }

@@ -129,6 +129,8 @@ void target_release(struct target *t);
 
 /* launch.c */
 int prepare_process(int argc, char **argv, int *next, int serving);
+/* userns.c: exec a program with the parent user namespace of a pid open on a given fd. */
+int userns_parent(int argc, char **argv);
 
 /* loop.c */
 int serve(void);

@@ -182,7 +182,9 @@ export class LocalSandbox {
       provider: this.provider,
       ensureLive: () => this.ensureLive(),
     });
-    const isolatedNet = this.tier === "namespace" && this.spec.network?.egress !== "all";
+    // Only a sandbox sharing the host's network namespace (allowHostLoopback) has no relay.
+    const sharesHostNet = this.spec.network?.egress === "all" && this.environment.options.allowHostLoopback;
+    const isolatedNet = this.tier === "namespace" && !sharesHostNet;
     this.ports = isolatedNet ? new PortRelay(() => this.connection(), this.provider) : undefined;
   }
 
@@ -281,7 +283,7 @@ export class LocalSandbox {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InvalidArgumentError("port", "must be an integer from 1 to 65535", { provider: this.provider });
     }
-    // Shared host network (none tier, or egress "all"): the port is the host's port.
+    // Shared host network (none tier, or egress "all" with allowHostLoopback): the host's port.
     return `http://127.0.0.1:${port}`;
   }
 

@@ -8,6 +8,7 @@ import type { SeccompPlan } from "../host/seccomp.js";
 import { AgentHub, type AgentProcess } from "../launch/agent-hub.js";
 import { namespaceLaunch } from "../launch/bwrap-launch.js";
 import { noneLaunch } from "../launch/plain-launch.js";
+import { type SlirpEgress, slirpBinary, startSlirpEgress } from "../network/slirp-egress.js";
 import type { IsolationTier, ResolvedOptions } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { currentOwner } from "../state/owner.js";
@@ -36,6 +37,8 @@ export interface SandboxEnvironment {
   readonly seccomp: SeccompPlan;
   /** Leases one host uid per sandbox (root, namespace tier); undefined: every sandbox shares `hostUid`. */
   readonly hostIds: HostIdAllocator | undefined;
+  /** Why egress "all" cannot have a private network namespace here (see `slirpProblem`). */
+  readonly egressProblem: string | undefined;
 }
 
 /** Owner given to what the host creates in a workspace, so the sandbox user can change it. */
@@ -52,6 +55,8 @@ export interface BootState {
   baseEnv: Record<string, string>;
   /** None tier: host directories the files extension reaches. */
   fileRoots: string[] | undefined;
+  /** Egress "all" in a private network namespace: the slirp4netns serving it. */
+  egress?: SlirpEgress | undefined;
 }
 
 export interface BootInput {
@@ -124,6 +129,11 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       await makeDir(path.join(workspaceHost, path.posix.relative(plan.mountPoint, plan.workdir)), owner);
     }
     state.baseEnv = namespaceEnv(spec, plan.workdir);
+    const egressAll = spec.network?.egress === "all";
+    // Sharing the host's network namespace is what allowHostLoopback asks for; otherwise egress
+    // "all" goes through slirp4netns from a private namespace (checked before anything starts).
+    const shareNet = egressAll && options.allowHostLoopback;
+    const slirp = egressAll && !shareNet ? slirpBinary(environment.provider, environment.egressProblem) : undefined;
     const launch = namespaceLaunch({
       agentBinary: environment.agentBinary,
       bwrap: probe.namespace.tools.bwrap,
@@ -134,13 +144,20 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       sandboxUid: options.sandboxUid,
       tmpSizeBytes: options.tmpSizeMiB * 1024 * 1024,
       shmSizeBytes: options.shmSizeMiB * 1024 * 1024,
-      shareNet: spec.network?.egress === "all",
+      shareNet,
       devices: spec.gpu ? probe.gpuDevices : [],
       cgroupProcs,
       seccompFilter: environment.seccomp.bpfPath,
       asRoot: probe.root ? { hostUid: owner?.uid ?? options.hostUid } : undefined,
     });
     state.agent = await AgentHub.for(environment.agentBinary).launch(launch);
+    if (slirp) {
+      state.egress = await startSlirpEgress({
+        slirp,
+        agentBinary: environment.agentBinary,
+        bwrapPid: state.agent.pid,
+      });
+    }
   } else {
     state.workdir = noneTierWorkdir(workspaceHost, spec.runtime?.workdir);
     const tmp = path.join(layout.sandboxDir(id), "tmp");

@@ -42,5 +42,6 @@ export async function stopSandbox(state: BootState, provider: string, id: string
     await within(agent.exited, SHUTDOWN_GRACE_MS);
   }
   agent?.connection.fail(ended);
+  await state.egress?.stop();
   await state.cgroups?.destroy();
 }
