@@ -12,6 +12,8 @@ import { capabilityTable, fetchWhenReady, since, step } from "./lib/print.js";
 const provider = new LocalProvider();
 const health = await provider.healthCheck();
 step(`provider "${provider.name}": ${health.healthy ? "healthy" : "UNHEALTHY"} (${health.message ?? "ok"})`);
+// The none tier runs commands as plain host processes: say so before running anything.
+if (provider.tier === "none") step(`WARNING: ${String(health.details?.isolationNotice)}`);
 console.log(`\n${capabilityTable(provider.name, provider.capabilities)}\n`);
 
 {

@@ -19,6 +19,21 @@ function architectures(): Architecture[] {
   return [];
 }
 
+/**
+ * The none tier's plain statement (capabilities and health): commands are not isolated, and
+ * run as this user.
+ */
+export function unisolatedNotice(): string {
+  const uid = process.getuid?.() ?? -1;
+  let name = String(uid);
+  try {
+    name = os.userInfo().username;
+  } catch {
+    // No passwd entry for this uid: the number says it.
+  }
+  return `not isolated: commands run unisolated on the host as ${name} (uid ${uid}), with every right that user has`;
+}
+
 /** Whether pause works: it needs a freezable cgroup (v2 `cgroup.freeze` or the v1 freezer). */
 export function canPause(probe: IsolationProbe): boolean {
   return Boolean((probe.cgroups.unified && probe.cgroups.unifiedFreeze) || probe.cgroups.v1.freezer);
@@ -42,6 +57,7 @@ export function buildCapabilities(
   // Always stated in the namespace tier: which filter sandboxes run under is part of the isolation.
   if (tier === "namespace") limitations.seccomp = describeSeccomp(seccomp);
   if (tierReason) limitations.isolation = tierReason;
+  if (tier === "none") limitations.isolation = `${unisolatedNotice()}; ${tierReason ?? "tier none"}`;
   const limits = SandboxCgroups.enforceable(probe.cgroups);
   const missingLimits = (Object.keys(limits) as (keyof typeof limits)[]).filter((name) => !limits[name]);
   if (missingLimits.length > 0) {
