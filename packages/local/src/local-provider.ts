@@ -26,7 +26,13 @@ import { checkRange, HostIdAllocator } from "./host/host-ids.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
 import { planSeccomp, seccompProblem } from "./host/seccomp.js";
 import { slirpProblem } from "./network/slirp-egress.js";
-import { type IsolationTier, type LocalProviderOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import {
+  checkOptions,
+  type IsolationTier,
+  type LocalProviderOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
 import { poolCompatible, type WarmPool } from "./pool/warm-pool.js";
 import { admitSpec } from "./provider/admission.js";
 import { extensionOf } from "./provider/extensions.js";
@@ -75,6 +81,7 @@ export class LocalProvider implements Provider {
   private readonly ready: Promise<ReapReport>;
 
   constructor(options: LocalProviderOptions = {}) {
+    checkOptions(options, PROVIDER);
     this.options = resolveOptions(options);
     // Read once here (it is a /proc read), never on a provision path.
     currentOwner();

@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import { InvalidArgumentError } from "@openlattice/core";
 import { DEFAULT_HOST_ID_RANGE, type HostIdRange, subordinateRange } from "./host/host-ids.js";
 import type { SeccompOption } from "./host/seccomp.js";
 
@@ -40,7 +41,10 @@ export interface LocalProviderOptions {
    * pages count against the sandbox's memory limit too, where one is set.
    */
   shmSizeMiB?: number;
-  /** Process limit applied when the spec sets none (needs a pids cgroup); default 4096. */
+  /**
+   * Process (and thread) limit of every sandbox (needs a pids cgroup); default 512. With 4096 a
+   * fork bomb made host `ps -e` take seconds on a 2-core machine; at 512 it stayed near 0.2 s.
+   */
   defaultPidsLimit?: number;
   /** Uid and gid commands run as inside a namespace sandbox; default 1000. */
   sandboxUid?: number;
@@ -114,13 +118,23 @@ function resolvePool(pool: LocalProviderOptions["warmPool"]): Required<WarmPoolO
   };
 }
 
+/** Sizes and counts must be positive integers: a typo must not become "unlimited" or a crash. */
+export function checkOptions(options: LocalProviderOptions, provider: string): void {
+  for (const field of ["tmpSizeMiB", "shmSizeMiB", "defaultPidsLimit"] as const) {
+    const value = options[field];
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new InvalidArgumentError(field, `must be a positive integer (got ${String(value)})`, { provider });
+    }
+  }
+}
+
 export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOptions {
   return {
     isolation: options.isolation ?? "auto",
     stateDir: path.resolve(options.stateDir ?? defaultStateDir()),
     tmpSizeMiB: options.tmpSizeMiB ?? 256,
     shmSizeMiB: options.shmSizeMiB ?? 64,
-    defaultPidsLimit: options.defaultPidsLimit ?? 4096,
+    defaultPidsLimit: options.defaultPidsLimit ?? 512,
     sandboxUid: options.sandboxUid ?? 1000,
     hostUid: options.hostUid ?? 65534,
     hostIdRange:

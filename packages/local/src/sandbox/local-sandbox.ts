@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  CapacityError,
   type ExecRequest,
   type ExecResult,
   type FilesExtension,
@@ -20,7 +19,9 @@ import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { removeTree } from "../state/remove-tree.js";
+import { leaseHostUid } from "./host-uid-lease.js";
 import type { ImageRef } from "./images.js";
+import { OomWatch } from "./oom-watch.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
 import { describeSandbox } from "./sandbox-info.js";
@@ -75,6 +76,7 @@ export class LocalSandbox {
   private endedHook: ((sandbox: LocalSandbox) => void) | undefined;
   private teardownPromise: Promise<void> | undefined;
   private owner: Owner | undefined;
+  private readonly oomWatch = new OomWatch();
   /** The host uid leased to this sandbox, released once everything of it is gone. */
   private leasedUid: number | undefined;
 
@@ -157,14 +159,8 @@ export class LocalSandbox {
   private async leaseHostUid(): Promise<void> {
     const ids = this.environment.hostIds;
     if (!ids || !this.owner) return;
-    const uid = await ids.acquire(this.id, this.workspaceHost).catch((error: unknown) => {
-      throw new CapacityError(`no free host uid for the sandbox: ${(error as Error).message}`, {
-        provider: this.provider,
-        cause: error,
-      });
-    });
-    this.leasedUid = uid;
-    this.owner = { uid, gid: uid };
+    this.leasedUid = await leaseHostUid(ids, this.id, this.workspaceHost, this.provider);
+    this.owner = { uid: this.leasedUid, gid: this.leasedUid };
   }
 
   /** Connects the extensions to the agent and watches for its death. */
@@ -250,11 +246,12 @@ export class LocalSandbox {
     const connection = this.connection();
     this.timers.begin();
     try {
-      return await execThroughAgent(connection, {
+      const result = await execThroughAgent(connection, {
         request,
         env: { ...this.state.baseEnv, ...request.env },
         provider: this.provider,
       });
+      return await this.oomWatch.outcome(result, this.state.cgroups?.dirs);
     } catch (error) {
       // A connection that died under the exec means the sandbox ended: say so, typed.
       if (this.teardownPromise || !connection.isOpen) this.ensureLive();
