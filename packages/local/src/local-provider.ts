@@ -17,15 +17,11 @@ import {
   type SandboxNode,
   type SnapshotRef,
   SPECIFICATION_VERSION,
-  UnsupportedError,
   type ValidProvisionSpec,
 } from "@openlattice/core";
 import { buildCapabilities } from "./capabilities.js";
 import { asSandboxError } from "./errors.js";
-import { checkRange, HostIdAllocator } from "./host/host-ids.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
-import { planSeccomp, seccompProblem } from "./host/seccomp.js";
-import { slirpProblem } from "./network/slirp-egress.js";
 import {
   checkOptions,
   type IsolationTier,
@@ -36,6 +32,7 @@ import {
 import { poolCompatible, type WarmPool } from "./pool/warm-pool.js";
 import { admitSpec } from "./provider/admission.js";
 import { extensionOf } from "./provider/extensions.js";
+import { planHardening } from "./provider/hardening.js";
 import { healthReport } from "./provider/health.js";
 import { type PruneOptions, pruneSnapshotStore, SnapshotService, toRef } from "./provider/snapshots.js";
 import { chooseTier, openStateLayout, startPool } from "./provider/tier.js";
@@ -89,14 +86,11 @@ export class LocalProvider implements Provider {
     this.probe = probeIsolation({ hostUid, sandboxUid, ...(agentBinary ? { agentBinary } : {}) });
     const { tier, reason } = chooseTier(this.options.isolation, this.probe);
     this.tier = tier;
-    const seccomp = planSeccomp(this.options.seccomp, PROVIDER);
-    const seccompMissing = tier === "namespace" ? seccompProblem(seccomp) : undefined;
-    if (seccompMissing) throw new UnsupportedError("seccomp", seccompMissing, { provider: PROVIDER });
-    const egressProblem = this.options.allowHostLoopback ? undefined : slirpProblem(this.probe.root);
+    const hardening = planHardening(this.options, this.probe, tier);
     this.capabilities = Object.freeze(
-      buildCapabilities(this.tier, this.probe, reason, seccomp, {
+      buildCapabilities(this.tier, this.probe, reason, hardening.seccomp, {
         allowHostLoopback: this.options.allowHostLoopback,
-        problem: egressProblem,
+        problem: hardening.egressProblem,
       }),
     );
     // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
@@ -110,12 +104,7 @@ export class LocalProvider implements Provider {
       tier: this.tier,
       layout: this.layout,
       agentBinary: this.probe.agent.path as string,
-      seccomp,
-      egressProblem,
-      hostIds:
-        this.tier === "namespace" && this.probe.root && this.options.hostIdRange
-          ? new HostIdAllocator(checkRange(this.options.hostIdRange, PROVIDER))
-          : undefined,
+      ...hardening,
     };
     this.ready = this.options.reapOnStart
       ? reapOrphans(this.layout, this.probe.cgroups, this.environment.hostIds).catch(() => ({ reaped: [] }))

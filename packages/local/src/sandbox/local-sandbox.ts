@@ -18,14 +18,13 @@ import { createFilesExtension } from "../files/files-extension.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
-import { removeTree } from "../state/remove-tree.js";
 import { leaseHostUid } from "./host-uid-lease.js";
 import type { ImageRef } from "./images.js";
 import { OomWatch } from "./oom-watch.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
 import { describeSandbox } from "./sandbox-info.js";
-import { stopSandbox } from "./sandbox-stop.js";
+import { removeSandboxFiles, stopSandbox } from "./sandbox-stop.js";
 import { SandboxTimers } from "./sandbox-timers.js";
 
 export type { SandboxEnvironment } from "./sandbox-boot.js";
@@ -318,10 +317,12 @@ export class LocalSandbox {
       await this.ports?.close().catch(() => {});
       try {
         await stopSandbox(this.state, this.provider, this.id);
-        await removeTree(this.workspaceHost);
-        // Only now is nothing of the sandbox left that its uid could reach: the uid may be reused.
-        if (this.leasedUid !== undefined) await this.environment.hostIds?.release(this.leasedUid);
-        await removeTree(this.environment.layout.sandboxDir(this.id));
+        await removeSandboxFiles({
+          workspace: this.workspaceHost,
+          record: this.environment.layout.sandboxDir(this.id),
+          hostIds: this.environment.hostIds,
+          leasedUid: this.leasedUid,
+        });
       } catch (error) {
         // Its processes are gone or going; what is left on disk stays recorded (its record and
         // uid lease are kept), so the next provider start reaps it. Say so, typed.
