@@ -5,6 +5,9 @@
  *   pnpm --filter @openlattice/benchmarks run engine              # full (about 5 minutes on 2 cores)
  *   pnpm --filter @openlattice/benchmarks run engine --quick      # small counts
  *   pnpm --filter @openlattice/benchmarks run engine --tier none  # the none tier
+ *
+ * Like `pnpm bench`, it writes to `reports/bench/` (git ignores it) unless `--update-figures`
+ * asks it to replace the committed figures in `benchmarks/results/` (full runs only).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,10 +22,22 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     tier: { type: "string", default: "namespace" },
     out: { type: "string" },
+    "update-figures": { type: "boolean", default: false },
   },
 });
+const refuse = (message: string): never => {
+  console.error(`engine [--quick] [--tier namespace|none] [--out <dir> | --update-figures]: ${message}`);
+  process.exit(2);
+};
+if (values["update-figures"] && values.quick)
+  refuse("--update-figures needs a full run: quick counts are not published");
+if (values["update-figures"] && values.out) refuse("--update-figures writes benchmarks/results/; drop --out");
+if (values.tier !== "namespace" && values.tier !== "none") refuse(`--tier ${values.tier}: use namespace or none`);
 const tier = values.tier === "none" ? "none" : "namespace";
-const outDir = path.resolve(values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "results"));
+const here = path.dirname(fileURLToPath(import.meta.url));
+const outDir = path.resolve(
+  values["update-figures"] ? path.join(here, "results") : (values.out ?? path.join(here, "..", "reports", "bench")),
+);
 const started = new Date();
 console.log(
   `local engine v2, ${tier} tier — ${os.cpus().length} cores, node ${process.version}, uid ${process.getuid?.()}`,

@@ -6,6 +6,7 @@ import {
   UnsupportedError,
   type ValidProvisionSpec,
 } from "@openlattice/core";
+import { PROCESS_RING_BYTES } from "./agent/protocol.js";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
 import { describeSeccomp, type SeccompPlan } from "./host/seccomp.js";
@@ -85,7 +86,7 @@ export function buildCapabilities(
   }
   limitations.snapshot = "filesystem snapshots of the workspace only; process memory is not captured";
   limitations.disk = DISK_REFUSAL;
-  const extensions: ExtensionName[] = ["files", "network"];
+  const extensions: ExtensionName[] = ["files", "network", "processes", "fileStreams", "fileWatch", "lifetime"];
   if (metrics) extensions.push("metrics");
   if (pause) extensions.push("lifecycle");
   return {
@@ -95,7 +96,7 @@ export function buildCapabilities(
     execStreaming: "separate",
     restart: false,
     pause,
-    pty: false,
+    pty: true,
     gpu,
     logs: false,
     tailscale: false,
@@ -110,6 +111,7 @@ export function buildCapabilities(
       maxCpu: os.cpus().length,
       maxMemoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
       maxFileBytes: MAX_FILE_BYTES,
+      processOutputBufferBytes: PROCESS_RING_BYTES,
       imageKinds: tier === "namespace" ? [...IMAGE_KINDS] : ["host"],
       defaultImage: "host",
     },

@@ -27,6 +27,33 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect(result.stdout.split("\0").slice(0, -1)).toEqual(args);
   });
 
+  it.skipIf(skip)(
+    name("keeps every byte a finished command wrote while the orchestrator was too busy to read it"),
+    async () => {
+      const p = provider();
+      const { externalId } = await p.provision({});
+      // More than the agent's output credit (4 MiB), less than that plus a grown pipe (1 MiB): the
+      // command can exit while the agent still holds the rest back for want of credit.
+      const bytes = 4.5 * 1024 * 1024;
+      let blocked = false;
+      const result = await p.exec(externalId, ["head", "-c", String(bytes), "/dev/zero"], {
+        onStdoutBytes: () => {
+          if (blocked) return;
+          blocked = true;
+          // The event loop stops for longer than the agent's drain limit (2 s after exit), with
+          // the command already done and most of its output still in the pipe.
+          const until = Date.now() + 3_000;
+          while (Date.now() < until) {
+            // busy: a synchronous orchestrator
+          }
+        },
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.length).toBe(bytes);
+      expect(result.truncated).toBe(false);
+    },
+  );
+
   it.skipIf(skip)(name("reports exit codes, stderr, and 127 for a missing program"), async () => {
     const p = provider();
     const { externalId } = await p.provision({});

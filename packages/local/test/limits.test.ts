@@ -34,8 +34,20 @@ describe.each(TIERS)("limits and lifecycle (%s tier)", (tier) => {
     });
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBe(137);
+    expect(result.oomKilled).toBe(true);
     const sample = await metricsOf(externalId).sample();
     expect(sample.memoryLimitBytes).toBe(96 * 1024 * 1024);
+  });
+
+  it.skipIf(skip)(name("a command killed by SIGKILL for another reason is not reported as out of memory"), async () => {
+    const p = provider();
+    const { externalId } = await p.provision({ resources: { memoryMiB: 96 } });
+    const killed = await p.exec(externalId, ["sh", "-c", "kill -KILL $$"], { timeoutMs: 20_000 });
+    expect(killed.exitCode).toBe(137);
+    expect(killed.oomKilled).toBe(false);
+    const fine = await p.exec(externalId, ["true"]);
+    expect(fine.exitCode).toBe(0);
+    expect("oomKilled" in fine).toBe(false);
   });
 
   it.skipIf(skip)(name("a pids limit stops a fork storm"), async () => {

@@ -14,7 +14,7 @@ export {
 } from "./emulator/load-definitions.js";
 export { type ModalEmulator, type ModalEmulatorOptions, startModalEmulator } from "./emulator/modal-emulator.js";
 export type { TlsMaterial } from "./emulator/tls-certificate.js";
-export { modalCapabilities } from "./provider/capabilities.js";
+export { modalCapabilities, PROCESS_OUTPUT_BUFFER_BYTES } from "./provider/capabilities.js";
 export { DEFAULT_GPU_SCHEDULING_TIMEOUT_MS } from "./provider/create-sandbox.js";
 export { DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS } from "./provider/durations.js";
 export { DEFAULT_GPU_TYPE, MAX_GPU_COUNT, MODAL_GPU_TYPES, type ModalGpuType } from "./provider/gpu.js";

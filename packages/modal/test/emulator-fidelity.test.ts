@@ -6,7 +6,7 @@ import { startTestEmulator } from "./support/fixture.js";
 
 /**
  * The emulator behaves like Modal where a user of the unmodified SDK can notice: commands start
- * at once and read stdin as it streams, main processes that exit finish the sandbox at once,
+ * at once and read stdin as it streams (PTYs: test/emulator-interactive.test.ts), main processes that exit finish the sandbox at once,
  * Modal's limits are enforced, unsupported options fail loudly, and tunnels speak TLS.
  */
 let emulator: ModalEmulator;
@@ -74,11 +74,6 @@ describe("exec", () => {
     expect(await done.wait()).toBe(0);
     // The process is gone; a late write is accepted and dropped, as on a closed pipe.
     await done.stdin.getWriter().write("late");
-  });
-
-  test("pty execs fail loudly", async () => {
-    const sb = await create();
-    await expect(sb.exec(["true"], { pty: true })).rejects.toThrow(/does not support PTY/);
   });
 
   test("commands run as root, as on Modal", async () => {

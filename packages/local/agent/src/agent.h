@@ -116,6 +116,11 @@ void proc_poll(void);
 void net_poll(void);
 void net_tick(int64_t now, int64_t *next_deadline);
 
+/* watch.c: inotify */
+void watch_start(const struct frame *fr);
+int watch_close(uint32_t id);
+void watch_poll(void);
+
 /* resolve.c: paths */
 struct target {
   int dirfd;      /* AT_FDCWD in native mode */

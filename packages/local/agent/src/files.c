@@ -62,6 +62,15 @@ int parse_file_request(const struct frame *fr, struct file_request *req) {
       case F_MAX_BYTES:
         ok = field_u64(&f, &req->max_bytes) == 0;
         break;
+      case F_OFFSET:
+        ok = field_u64(&f, &req->offset) == 0 && req->offset <= INT64_MAX;
+        break;
+      case F_LENGTH:
+        ok = field_u64(&f, &req->length) == 0;
+        break;
+      case F_ATOMIC:
+        ok = field_u32(&f, &req->atomic) == 0;
+        break;
       default:
         ok = (f.tag & TAG_OPTIONAL) != 0;
     }

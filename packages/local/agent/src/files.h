@@ -12,6 +12,9 @@ struct file_request {
   uint32_t follow;
   uint32_t recursive;
   uint64_t max_bytes;
+  uint64_t offset; /* READ: first byte */
+  uint64_t length; /* READ: at most this many bytes, then FIN (0: to the end) */
+  uint32_t atomic; /* WRITE: into a temporary file renamed over the path at FIN */
 };
 
 int target_stat(const struct target *t, int follow, struct stat *st);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@ struct channel {
   uint32_t credit;
   uint64_t moved;
   uint64_t max;
+  uint64_t limit;   /* READ of a range: bytes to send, then FIN; 0 for the whole file */
+  int dirfd;        /* atomic WRITE: the directory holding `tmp` and `final` */
+  char *tmp, *final;
 };
 
 static struct channel g_channels[MAX_CHANNELS];
@@ -44,6 +48,11 @@ static void release(struct channel *c) {
   if (c->kind != C_FREE) g_open--;
   if (c->dir) closedir(c->dir);
   else if (c->fd >= 0) close(c->fd);
+  /* An atomic write that did not finish leaves the old file and no temporary one. */
+  if (c->tmp) unlinkat(c->dirfd, c->tmp, 0);
+  if (c->dirfd > 0) close(c->dirfd);
+  free(c->tmp);
+  free(c->final);
   memset(c, 0, sizeof *c);
   c->fd = -1;
 }
@@ -112,6 +121,37 @@ static int open_regular_for_write(const struct target *t, uint32_t id, mode_t mo
   return fd;
 }
 
+/*
+ * An atomic write: a new file `.NAME.olw-RANDOM` beside the target, renamed over it at FIN.
+ * A target that exists and is not a regular file is refused, as for a plain write.
+ */
+static int open_atomic(struct channel *c, const struct target *t, uint32_t id, mode_t mode) {
+  struct stat st;
+  if (!t->name[0]) return send_failure(id, EISDIR), -1;
+  if (target_stat(t, 1, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return send_failure(id, EISDIR), -1;
+    return send_error(id, E_NOT_REGULAR, 0, NULL), -1;
+  }
+  const char *slash = strrchr(t->name, '/');
+  size_t dir_len = slash ? (size_t)(slash - t->name) + 1 : 0;
+  char tmp[4096];
+  unsigned long r = (unsigned long)now_ms() ^ ((unsigned long)getpid() << 16) ^ (unsigned long)id * 2654435761u;
+  if (snprintf(tmp, sizeof tmp, "%.*s.%s.olw-%08lx", (int)dir_len, t->name, t->name + dir_len, r & 0xfffffffful) >=
+      (int)sizeof tmp)
+    return send_failure(id, ENAMETOOLONG), -1;
+  c->dirfd = t->dirfd == AT_FDCWD ? AT_FDCWD : fcntl(t->dirfd, F_DUPFD_CLOEXEC, 0);
+  int fd = c->dirfd == -1 ? -1 : openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) {
+    int err = errno;
+    if (c->dirfd > 0) close(c->dirfd);
+    c->dirfd = 0;
+    return send_failure(id, err), -1;
+  }
+  c->tmp = strdup(tmp);
+  c->final = strdup(t->name);
+  return fd;
+}
+
 void files_open_channel(const struct frame *fr, const struct file_request *req, const struct target *t) {
   if (find(fr->id)) return send_error(fr->id, E_BAD_REQUEST, 0, "the id is in use");
   struct channel *c = NULL;
@@ -122,6 +162,8 @@ void files_open_channel(const struct frame *fr, const struct file_request *req, 
   DIR *dir = NULL;
   if (fr->type == T_READ) {
     fd = open_regular_for_read(t, fr->id);
+  } else if (fr->type == T_WRITE && req->atomic) {
+    fd = open_atomic(c, t, fr->id, (mode_t)req->mode);
   } else if (fr->type == T_WRITE) {
     fd = open_regular_for_write(t, fr->id, (mode_t)req->mode);
   } else if (fr->type == T_LIST) {
@@ -131,7 +173,21 @@ void files_open_channel(const struct frame *fr, const struct file_request *req, 
   } else {
     return send_error(fr->id, E_BAD_REQUEST, 0, "unknown file request");
   }
-  if (fd < 0) return;
+  if (fd >= 0 && fr->type == T_READ && req->offset && lseek(fd, (off_t)req->offset, SEEK_SET) < 0) {
+    send_failure(fr->id, errno);
+    close(fd);
+    fd = -1;
+  }
+  if (fd < 0) {
+    if (c->tmp) unlinkat(c->dirfd, c->tmp, 0);
+    if (c->dirfd > 0) close(c->dirfd);
+    free(c->tmp);
+    free(c->final);
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    return;
+  }
+  c->limit = fr->type == T_READ ? req->length : 0;
   c->kind = fr->type == T_READ ? C_READ : fr->type == T_WRITE ? C_WRITE : C_LIST;
   g_open++;
   c->id = fr->id;
@@ -160,6 +216,11 @@ void files_data(const struct frame *fr) {
     int failed = close(c->fd) < 0;
     int err = errno;
     c->fd = -1;
+    if (!failed && c->tmp) {
+      failed = renameat(c->dirfd, c->tmp, c->dirfd, c->final) < 0;
+      err = errno;
+      if (!failed) free(c->tmp), c->tmp = NULL;
+    }
     if (failed) send_failure(c->id, err);
     else send_ok(c->id);
     release(c);
@@ -178,7 +239,9 @@ void files_close(uint32_t id) {
 }
 
 static void pump_read(struct channel *c) {
-  uint64_t room = c->max - c->moved + 1; /* one byte more than allowed reveals an oversized file */
+  /* One byte more than allowed reveals an oversized file; a stream (no MAX_BYTES) has no limit. */
+  uint64_t room = c->max == UINT64_MAX ? UINT64_MAX : c->max - c->moved + 1;
+  if (c->limit) room = c->limit - c->moved;
   size_t want = c->credit < room ? c->credit : (size_t)room;
   ssize_t n = send_data_from_fd(c->id, STREAM_OUT, c->fd, want);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
@@ -186,6 +249,7 @@ static void pump_read(struct channel *c) {
   if (n == 0) return send_data(c->id, STREAM_OUT, FLAG_FIN, NULL, 0), release(c);
   c->moved += (uint64_t)n;
   c->credit -= (uint32_t)n;
+  if (c->limit && c->moved == c->limit) return send_data(c->id, STREAM_OUT, FLAG_FIN, NULL, 0), release(c);
   if (c->moved > c->max) send_error(c->id, E_TOO_LARGE, EFBIG, NULL), release(c);
 }
 

@@ -77,7 +77,17 @@ static void dispatch(const struct frame *fr) {
       return files_request(fr);
     case T_CONNECT:
       return net_connect(fr);
+    case T_ATTACH:
+      return bg_attach(fr);
+    case T_PLIST:
+      return bg_list(fr);
+    case T_RESIZE:
+      return pty_resize(fr);
+    case T_WATCH:
+      return watch_start(fr);
     case T_CLOSE:
+      if (bg_close(fr->id)) return;
+      if (watch_close(fr->id)) return;
       files_close(fr->id);
       net_close(fr->id);
       return;
@@ -144,7 +154,7 @@ static void send_hello(void) {
   fb_begin(&f, T_HELLO, 0, 0, 0);
   fb_u32(&f, F_VERSION, PROTO_VERSION);
   fb_str(&f, F_AGENT, AGENT_NAME);
-  fb_u32(&f, F_FEATURES, (getpid() == 1 ? FEAT_PID1 : 0) | (resolve_confined_mode() ? FEAT_CONFINED : 0));
+  fb_u32(&f, F_FEATURES, (getpid() == 1 ? FEAT_PID1 : 0) | (resolve_confined_mode() ? FEAT_CONFINED : 0) | FEAT_PROCESSES);
   fb_u32(&f, F_PID, (uint32_t)getpid());
   fb_end(&f);
 }
@@ -208,6 +218,7 @@ int serve(void) {
     poll_add(g_sigfd, POLLIN, on_signal, NULL);
     proc_poll();
     net_poll();
+    watch_poll();
     int timeout = -1;
     if (more) timeout = 0;
     else if (next != INT64_MAX) timeout = next - now > INT_MAX ? INT_MAX : (int)(next - now);

@@ -15,17 +15,20 @@
 
 /* After the command exits, output still arriving is read until the pipes stay quiet this long… */
 #define DRAIN_QUIET_MS 100
-/* …but never longer than this, even if a background process keeps writing. */
+/* …but never longer than this, even if a background process keeps writing. Time the host holds
+ * output back (no credit, socket congested) does not count: bytes already written by the command
+ * are never dropped because the orchestrator was slow to take them. */
 #define DRAIN_MAX_MS 2000
 
 struct proc g_procs[MAX_PROCS];
 int g_proc_span;
 int g_oom_reset;
 
+/* An exec by its channel, or a background process by any channel following it. */
 struct proc *proc_find(uint32_t id) {
   for (int i = 0; i < g_proc_span; i++)
-    if (g_procs[i].used && g_procs[i].id == id) return &g_procs[i];
-  return NULL;
+    if (g_procs[i].used && !g_procs[i].background && g_procs[i].id == id) return &g_procs[i];
+  return bg_find_channel(id, NULL);
 }
 
 /* Only processes whose EXIT is not sent yet take frames; lingering trees are anonymous. */
@@ -55,6 +58,10 @@ void proc_read_status(struct proc *p) {
     }
     uint32_t value = (uint32_t)msg[1] | (uint32_t)msg[2] << 8 | (uint32_t)msg[3] << 16 | (uint32_t)msg[4] << 24;
     if (msg[0] == 'X') proc_set_status(p, (int)value);
+    if (msg[0] == 'P' && !p->command) {
+      p->command = (pid_t)value;
+      if (p->background) bg_started(p);
+    }
   }
 }
 
@@ -68,14 +75,16 @@ static void write_stdin(struct proc *p) {
     ssize_t n = write(p->in_fd, p->in.data + p->in.off, buf_pending(&p->in));
     if (n > 0) {
       buf_consume(&p->in, (size_t)n);
-      send_credit(p->id, STREAM_IN, (uint32_t)n);
+      if (p->background) bg_stdin_drained(p);
+      else send_credit(p->id, STREAM_IN, (uint32_t)n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
     /* The command closed its stdin: what is left can never be delivered. */
-    send_credit(p->id, STREAM_IN, (uint32_t)buf_pending(&p->in));
+    if (!p->background) send_credit(p->id, STREAM_IN, (uint32_t)buf_pending(&p->in));
     buf_free(&p->in);
+    if (p->background) bg_stdin_drained(p);
     close_fd(&p->in_fd);
     return;
   }
@@ -85,6 +94,7 @@ static void write_stdin(struct proc *p) {
 
 /* Bulk output: reads while there is credit and queue room, up to 1 MiB per wake-up. */
 static void pump_output(struct proc *p, int i) {
+  if (p->background) return bg_read(p, i);
   for (size_t moved = 0; moved < 2 * 1024 * 1024 && p->out_fd[i] >= 0 && p->credit[i] > 0 && !out_congested();) {
     ssize_t n = send_data_from_fd(p->id, (uint16_t)(STREAM_OUT + i), p->out_fd[i], p->credit[i]);
     if (n <= 0) {
@@ -117,11 +127,19 @@ void proc_poll(void) {
     struct proc *p = &g_procs[i];
     if (!p->used) continue;
     if (p->status_fd >= 0) poll_add(p->status_fd, POLLIN, on_fd, p);
+    int held = 0;
     for (int s = 0; s < 2; s++) {
       if (p->out_fd[s] < 0) continue;
-      if (p->credit[s] > 0 && !congested) poll_add(p->out_fd[s], POLLIN, on_fd, p);
-      /* Held back by the host, not quiet: the drain timer must not run out meanwhile. */
-      else p->last_out = now_ms();
+      if (p->background || (p->credit[s] > 0 && !congested)) poll_add(p->out_fd[s], POLLIN, on_fd, p);
+      /* Held back by the host, not quiet: the drain timers must not run out meanwhile. */
+      else held = 1;
+    }
+    if (held) {
+      p->last_out = now_ms();
+      if (p->have_status && !p->held_at) p->held_at = p->last_out;
+    } else if (p->held_at) {
+      p->exited_at += now_ms() - p->held_at;
+      p->held_at = 0;
     }
     if (p->in_fd >= 0 && (buf_pending(&p->in) > 0 || p->in_fin)) poll_add(p->in_fd, POLLOUT, on_fd, p);
   }
@@ -132,15 +150,21 @@ void proc_stdin(const struct frame *fr) {
   if (!p || fr->stream != STREAM_IN) return;
   if (p->in_fd < 0) {
     /* No stdin (or it was closed): the bytes are dropped, the credit returned. */
-    if (fr->len) send_credit(p->id, STREAM_IN, (uint32_t)fr->len);
+    if (fr->len) send_credit(fr->id, STREAM_IN, (uint32_t)fr->len);
     return;
   }
-  if (fr->len && buf_append(&p->in, fr->payload, fr->len) < 0) return send_error(p->id, E_LIMIT, ENOMEM, NULL);
-  if (fr->flags & FLAG_FIN) p->in_fin = 1;
+  if (fr->len && buf_append(&p->in, fr->payload, fr->len) < 0) return send_error(fr->id, E_LIMIT, ENOMEM, NULL);
+  if (p->background && fr->len) bg_stdin_credit(p, fr->id, (uint32_t)fr->len);
+  /* A terminal has no end of input but the EOF character (Ctrl-D) its line discipline knows. */
+  if (fr->flags & FLAG_FIN && p->pty) buf_append(&p->in, "\x04", 1);
+  else if (fr->flags & FLAG_FIN) p->in_fin = 1;
   write_stdin(p);
 }
 
 void proc_credit(uint32_t id, uint16_t stream, uint32_t bytes) {
+  struct sub *sub = NULL;
+  struct proc *bg = bg_find_channel(id, &sub);
+  if (bg) return bg_credit(bg, sub, stream, bytes);
   struct proc *p = proc_find(id);
   if (!p || stream < STREAM_OUT || stream > STREAM_ERR) return;
   uint32_t *credit = &p->credit[stream - STREAM_OUT];
@@ -156,21 +180,28 @@ void proc_kill(uint32_t id, int signum) {
   struct proc *p = proc_find(id);
   if (!p || p->reported) return;
   if (signum == SIGKILL) return kill_tree(p);
+  if (p->background) return signal_tree(p->shim, signum);
   /* Another signal goes to the command alone: the shim's child (looked up only when needed). */
   pid_t command = p->have_status || p->shim <= 0 ? 0 : first_child_of(p->shim);
   if (command > 0) kill(command, signum);
 }
 
-static void finish(struct proc *p) {
-  for (int i = 0; i < 2; i++) close_fd(&p->out_fd[i]);
-  close_fd(&p->in_fd);
-  buf_free(&p->in);
+void proc_send_exit(struct proc *p, uint32_t id) {
   struct fb f;
-  fb_begin(&f, T_EXIT, 0, 0, p->id);
+  fb_begin(&f, T_EXIT, 0, 0, id);
   if (WIFSIGNALED(p->status)) fb_u32(&f, F_SIGNAL, (uint32_t)WTERMSIG(p->status));
   else fb_u32(&f, F_EXIT_CODE, (uint32_t)WEXITSTATUS(p->status));
   fb_u32(&f, F_TIMED_OUT, (uint32_t)p->timed_out);
   fb_end(&f);
+}
+
+static void finish(struct proc *p) {
+  for (int i = 0; i < 2; i++) close_fd(&p->out_fd[i]);
+  close_fd(&p->in_fd);
+  close_fd(&p->pty_fd);
+  buf_free(&p->in);
+  /* A background process reports to each follower once it has read the ring (bg.c). */
+  if (!p->background) proc_send_exit(p, p->id);
   p->reported = 1;
 }
 
@@ -193,8 +224,14 @@ void proc_tick(int64_t now, int64_t *next) {
     if (p->have_status && !p->reported) {
       int drained = p->out_fd[0] < 0 && p->out_fd[1] < 0;
       int64_t quiet_at = p->last_out + DRAIN_QUIET_MS, max_at = p->exited_at + DRAIN_MAX_MS;
-      if (drained || now >= quiet_at || now >= max_at) finish(p);
-      else earliest(next, quiet_at < max_at ? quiet_at : max_at);
+      if (drained || (!p->held_at && (now >= quiet_at || now >= max_at))) finish(p);
+      /* While held back, look again soon: credit may have come by the time proc_poll runs. */
+      else earliest(next, p->held_at ? now + DRAIN_QUIET_MS : (quiet_at < max_at ? quiet_at : max_at));
+    }
+    if (p->background) {
+      bg_tick(p, now, next);
+      if (p->reported && p->shim == 0) close_fd(&p->status_fd);
+      continue;
     }
     /* A tree that outlives its command keeps the slot until its shim is gone. */
     if (p->reported && p->shim == 0) {
@@ -202,6 +239,7 @@ void proc_tick(int64_t now, int64_t *next) {
       p->used = 0;
     }
   }
+  bg_retain();
   if (sweep_active()) earliest(next, now + 5);
 }
 

@@ -5,6 +5,23 @@
 #include "agent.h"
 
 #define MAX_PROCS 1024
+/* Followers of one background process at a time. */
+#define MAX_SUBS 16
+
+/* What a background process printed: the last RING_BYTES of a stream, by absolute position. */
+struct ring {
+  uint8_t *data;
+  size_t cap;     /* grows to RING_BYTES, then wraps */
+  uint64_t total; /* bytes ever written */
+};
+
+/* A host channel following a background process (the START channel or an ATTACH). */
+struct sub {
+  uint32_t id;       /* 0: free */
+  uint64_t cursor[2]; /* next absolute position to send, per stream */
+  uint32_t credit[2];
+  uint32_t in_owed;   /* stdin credit held back while the stdin queue is long */
+};
 
 /*
  * One process the host started. The agent forks a shim per process: a subreaper that forks the
@@ -30,7 +47,18 @@ struct proc {
   int64_t deadline;  /* timeout, 0 for none */
   int64_t exited_at; /* when the command's status arrived */
   int64_t last_out;  /* last output read (or blocked by the host) */
-  int reported;      /* EXIT sent */
+  int64_t held_at;   /* since when the host holds output back after exit (0: it does not) */
+  int reported;      /* EXIT sent (background: the command is done and its pipes closed) */
+  /* Background processes (bg.c) and terminals (pty.c). */
+  int background;
+  int pty;           /* runs on a terminal */
+  int pty_fd;        /* its master, kept for RESIZE until the process is done; -1 otherwise */
+  pid_t command;     /* the command's pid, from the shim; 0 until known */
+  int64_t started_wall, ended_wall;
+  char *argv_block;  /* NUL-separated argv, for PLIST */
+  size_t argv_len;
+  struct ring ring[2];
+  struct sub subs[MAX_SUBS];
 };
 
 extern struct proc g_procs[MAX_PROCS];
@@ -46,6 +74,9 @@ struct spawn_request {
   int stdin_pipe;
   int discard_output;
   const char *resolved; /* argv[0] found in PATH by the agent, or NULL */
+  int pty;              /* run under a new terminal of cols x rows */
+  int report_pid;       /* the shim reports the command's pid ('P') */
+  uint16_t cols, rows;
 };
 const char *resolve_program(const char *name, char **envp, char *out, size_t cap);
 /* Forks the shim for `p`; 0 or -errno. */
@@ -53,6 +84,29 @@ int spawn_proc(struct proc *p, const struct spawn_request *req);
 
 void proc_read_status(struct proc *p);
 void proc_set_status(struct proc *p, int status);
+
+/* bg.c */
+struct proc *bg_find_channel(uint32_t id, struct sub **sub);
+void bg_begin(struct proc *p, uint32_t id, char *argv_block, size_t argv_len);
+void bg_read(struct proc *p, int i);
+void bg_stdin_credit(struct proc *p, uint32_t id, uint32_t bytes);
+void bg_stdin_drained(struct proc *p);
+void bg_credit(struct proc *p, struct sub *s, uint16_t stream, uint32_t bytes);
+void bg_tick(struct proc *p, int64_t now, int64_t *next);
+void bg_started(struct proc *p);
+void bg_attach(const struct frame *fr);
+void bg_list(const struct frame *fr);
+int bg_close(uint32_t id);
+void bg_free(struct proc *p);
+void bg_retain(void);
+void proc_send_exit(struct proc *p, uint32_t id);
+
+/* pty.c */
+int pty_open(uint16_t cols, uint16_t rows, int *master, int *slave);
+void pty_resize(const struct frame *fr);
+
+/* tree.c: a signal for every process below a shim */
+void signal_tree(pid_t shim, int signum);
 
 /* reap.c */
 void reap_children(void);

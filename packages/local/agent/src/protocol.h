@@ -35,6 +35,9 @@
 #define T_OK 0x12
 #define T_ERROR 0x13
 #define T_ENTRIES 0x14
+#define T_PROCESS 0x15 /* one entry of a process list; FIN on the last */
+#define T_DROPPED 0x16 /* bytes of a stream a follower missed (the ring overflowed); F_SIZE */
+#define T_EVENT 0x17   /* a watched path changed: F_TYPE (event kind), F_PATH */
 /* Both directions. */
 #define T_DATA 0x20
 #define T_CREDIT 0x21
@@ -49,6 +52,10 @@
 #define T_REMOVE 0x37
 #define T_CONNECT 0x38
 #define T_CLOSE 0x39
+#define T_ATTACH 0x3a /* follow a background process: F_PID, F_FROM_START */
+#define T_PLIST 0x3b  /* list background processes */
+#define T_RESIZE 0x3c /* F_COLS, F_ROWS of a PTY process */
+#define T_WATCH 0x3d  /* inotify on F_PATH, F_RECURSIVE */
 #define T_SHUTDOWN 0x3f
 
 /* Spawner messages (host <-> `openlattice-agent spawner`, the host-side helper that starts
@@ -82,6 +89,9 @@
 #define F_FOLLOW 32
 #define F_RECURSIVE 33
 #define F_MAX_BYTES 34
+#define F_OFFSET 35
+#define F_LENGTH 36
+#define F_ATOMIC 37
 #define F_TYPE 40
 #define F_SIZE 41
 #define F_MTIME_NS 42
@@ -91,6 +101,14 @@
 #define F_MESSAGE 52
 #define F_PORT 60
 #define F_SIGNUM 61
+#define F_COLS 70
+#define F_ROWS 71
+#define F_BACKGROUND 72
+#define F_FROM_START 73
+#define F_DROPPED 74
+#define F_STARTED_MS 75
+#define F_ENDED_MS 76
+#define F_PTY 77
 
 /* F_STDIN values. */
 #define STDIN_NULL 0
@@ -118,5 +136,13 @@
 /* HELLO feature bits. */
 #define FEAT_PID1 0x1u /* the agent is pid 1 of the sandbox's pid namespace */
 #define FEAT_CONFINED 0x2u /* file paths are confined to configured roots */
+#define FEAT_PROCESSES 0x4u /* background processes, PTY, ranged and atomic files, watch (see PROTOCOL.md) */
+
+/* Output a background process keeps per stream for ATTACH with F_FROM_START. */
+#define RING_BYTES (1024u * 1024u)
+/* F_TYPE values of an EVENT frame. */
+#define EV_CREATE 1
+#define EV_MODIFY 2
+#define EV_DELETE 3
 
 #endif

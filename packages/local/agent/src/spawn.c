@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -92,6 +93,9 @@ static void exec_command(char **argv, char **envp, const char *resolved) {
  * reset every disposition at start, so only what it changed since (SIGPIPE ignored, its
  * signals blocked) needs undoing: two system calls, not sixty-four.
  */
+/* Set in the shim (a forked copy of the agent) when its command runs on a terminal. */
+static int g_on_terminal, g_report_pid;
+
 static void command_main(char **argv, char **envp, int has_cwd, const char *resolved) {
   sigset_t none;
   sigemptyset(&none);
@@ -99,6 +103,11 @@ static void command_main(char **argv, char **envp, int has_cwd, const char *reso
   sigprocmask(SIG_SETMASK, &none, NULL);
   restore_fd_limit();
   setsid();
+  /* The terminal on stdin becomes the new session's controlling terminal. */
+  if (g_on_terminal && ioctl(0, TIOCSCTTY, 0) < 0) {
+    say("cannot take the terminal", strerror(errno), "");
+    _exit(126);
+  }
   if (has_cwd && fchdir(4) < 0) {
     say("cannot enter the working directory", strerror(errno), "");
     _exit(126);
@@ -137,6 +146,7 @@ static void shim_main(char **argv, char **envp, int has_cwd, const char *resolve
     say("fork", strerror(errno), "");
     _exit(126);
   }
+  if (g_report_pid) report(3, 'P', (uint32_t)command);
   /* The command's stdio must reach EOF when the command's tree closes it, not when we exit. */
   close(0);
   close(1);
@@ -186,8 +196,17 @@ int spawn_proc(struct proc *p, const struct spawn_request *req) {
   int ok = pipe2(fd, O_CLOEXEC) == 0;
   if (ok && req->stdin_pipe) ok = pipe2(fd + 2, O_CLOEXEC) == 0;
   else fd[2] = g_devnull;
-  if (ok && !req->discard_output) ok = pipe2(fd + 4, O_CLOEXEC) == 0 && pipe2(fd + 6, O_CLOEXEC) == 0;
-  else fd[5] = fd[7] = g_devnull;
+  int master = -1;
+  if (req->pty) {
+    /* One terminal for stdin, stdout and stderr: fd[2] is its slave, the agent keeps the master. */
+    if (ok && fd[2] != g_devnull) close(fd[2]), close(fd[3]), fd[3] = -1;
+    int err = ok ? pty_open(req->cols, req->rows, &master, &fd[2]) : 0;
+    if (err < 0) ok = 0, errno = -err, fd[2] = -1;
+  } else if (ok && !req->discard_output) {
+    ok = pipe2(fd + 4, O_CLOEXEC) == 0 && pipe2(fd + 6, O_CLOEXEC) == 0;
+  } else {
+    fd[5] = fd[7] = g_devnull;
+  }
   if (!ok) {
     int err = errno;
     close_all(fd, 8);
@@ -196,7 +215,10 @@ int spawn_proc(struct proc *p, const struct spawn_request *req) {
   pid_t shim = fork();
   if (shim == 0) {
     /* Sources may sit on the numbers we arrange, so lift them out of the way first. */
-    int in = dup_high(fd[2]), out = dup_high(fd[5]), err = dup_high(fd[7]), st = dup_high(fd[1]);
+    g_on_terminal = req->pty;
+    g_report_pid = req->report_pid;
+    int in = dup_high(fd[2]), out = dup_high(req->pty ? fd[2] : fd[5]), err = dup_high(req->pty ? fd[2] : fd[7]);
+    int st = dup_high(fd[1]);
     int cwd = req->cwd_fd >= 0 ? dup_high(req->cwd_fd) : -1;
     if (in < 0 || out < 0 || err < 0 || st < 0 || (req->cwd_fd >= 0 && cwd < 0)) _exit(126);
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(st, 3) < 0) _exit(126);
@@ -210,9 +232,22 @@ int spawn_proc(struct proc *p, const struct spawn_request *req) {
   int child_ends[] = {fd[1], fd[2], fd[5], fd[7]};
   close_all(child_ends, 4);
   if (shim < 0) {
-    int ours[] = {fd[0], fd[3], fd[4], fd[6]};
-    close_all(ours, 4);
+    int ours[] = {fd[0], fd[3], fd[4], fd[6], master};
+    close_all(ours, 5);
     return -err;
+  }
+  if (req->pty) {
+    p->pty = 1;
+    p->pty_fd = master;
+    p->shim = shim;
+    p->status_fd = fd[0];
+    p->in_fd = req->stdin_pipe ? fcntl(master, F_DUPFD_CLOEXEC, 0) : -1;
+    p->out_fd[0] = fcntl(master, F_DUPFD_CLOEXEC, 0);
+    p->out_fd[1] = -1;
+    for (int i = 0; i < 2; i++)
+      if (i == 0 || p->in_fd >= 0) set_nonblock(i == 0 ? p->out_fd[0] : p->in_fd);
+    set_nonblock(p->status_fd);
+    return 0;
   }
   p->shim = shim;
   p->status_fd = fd[0];

@@ -9,7 +9,7 @@
 
 /* Parses the strings of a START: argv, env and cwd, copied NUL-terminated into one block. */
 static int parse_start(const struct frame *fr, struct spawn_request *req, char **block, uint64_t *timeout, char *cwd,
-                       size_t cwd_cap) {
+                       size_t cwd_cap, int *background) {
   struct fields it;
   struct field f;
   size_t args = 0, envs = 0, bytes = 0;
@@ -34,6 +34,17 @@ static int parse_start(const struct frame *fr, struct spawn_request *req, char *
         if (field_u32(&f, &value) < 0 || value > STDIN_PIPE) return -1;
         req->stdin_pipe = value == STDIN_PIPE;
         break;
+      case F_COLS:
+      case F_ROWS:
+        if (field_u32(&f, &value) < 0 || value == 0 || value > 65535) return -1;
+        req->pty = 1;
+        if (f.tag == F_COLS) req->cols = (uint16_t)value;
+        else req->rows = (uint16_t)value;
+        break;
+      case F_BACKGROUND:
+        if (field_u32(&f, &value) < 0 || value > 1) return -1;
+        *background = (int)value;
+        break;
       case F_OUTPUT:
         if (field_u32(&f, &value) < 0 || value > OUTPUT_DISCARD) return -1;
         req->discard_output = value == OUTPUT_DISCARD;
@@ -42,7 +53,7 @@ static int parse_start(const struct frame *fr, struct spawn_request *req, char *
         if (!(f.tag & TAG_OPTIONAL)) return -1;
     }
   }
-  if (it.bad || args == 0) return -1;
+  if (it.bad || args == 0 || (req->pty && (!req->cols || !req->rows))) return -1;
   char **vec = calloc(args + envs + 2, sizeof *vec);
   char *text = malloc(bytes);
   if (!vec || !text) {
@@ -77,7 +88,8 @@ void proc_start(const struct frame *fr) {
   struct spawn_request req = {.cwd_fd = -1};
   char *block = NULL, cwd[4096] = "";
   uint64_t timeout = 0;
-  int parsed = parse_start(fr, &req, &block, &timeout, cwd, sizeof cwd);
+  int background = 0;
+  int parsed = parse_start(fr, &req, &block, &timeout, cwd, sizeof cwd, &background);
   if (parsed < 0) return send_error(fr->id, parsed == -2 ? E_LIMIT : E_BAD_REQUEST, 0, "malformed START");
   if (cwd[0]) {
     req.cwd_fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -88,7 +100,9 @@ void proc_start(const struct frame *fr) {
   }
   memset(p, 0, sizeof *p);
   p->id = fr->id;
+  p->pty_fd = -1;
   char program[4096];
+  req.report_pid = background;
   req.resolved = resolve_program(req.argv[0], req.envp, program, sizeof program);
   int err = spawn_proc(p, &req);
   if (err < 0) {
@@ -97,11 +111,23 @@ void proc_start(const struct frame *fr) {
   }
   p->used = 1;
   p->credit[0] = p->credit[1] = OUTPUT_WINDOW;
+  if (background) {
+    /* argv kept for PLIST; STARTED (with the pid) follows once the shim reports it. */
+    size_t len = 0;
+    for (char **a = req.argv; *a; a++) len += strlen(*a) + 1;
+    char *copy = malloc(len ? len : 1);
+    for (size_t at = 0, i = 0; copy && req.argv[i]; i++) {
+      size_t n = strlen(req.argv[i]) + 1;
+      memcpy(copy + at, req.argv[i], n);
+      at += n;
+    }
+    bg_begin(p, fr->id, copy, copy ? len : 0);
+  }
   p->deadline = timeout ? now_ms() + (int64_t)timeout : 0;
   if (p->in_fd >= 0) send_credit(p->id, STREAM_IN, INPUT_WINDOW);
   /* A process that is not an exec (its output discarded) is confirmed as running; an exec is
    * not (its EXIT follows soon, and one frame less is one wake-up of the host less). */
-  if (req.discard_output) {
+  if (req.discard_output && !background) {
     struct fb f;
     fb_begin(&f, T_STARTED, 0, 0, p->id);
     fb_end(&f);

@@ -39,6 +39,11 @@ export class AgentConnection {
   private failure: unknown;
   private readonly closeListeners: ((error: unknown) => void)[] = [];
   private readonly logs: string[] = [];
+  /** HELLO's FEATURES once it arrived (0 before). */
+  features = 0;
+  /** Channels and holds that keep the orchestrator alive (see `open` and `hold`). */
+  private keeping = 0;
+  private readonly idle = new Set<number>();
 
   constructor(
     private readonly socket: Duplex,
@@ -86,19 +91,34 @@ export class AgentConnection {
     return this.failure === undefined;
   }
 
-  /** Registers a channel under a fresh id. */
-  open(channel: Channel): number {
+  /**
+   * Registers a channel under a fresh id. A channel keeps the orchestrator alive while it is
+   * open unless `keepAlive` is false (a follower of a background process: the caller decides,
+   * with `hold`, while it waits).
+   */
+  open(channel: Channel, keepAlive = true): number {
     if (this.failure !== undefined) throw this.failure;
     let id = this.nextId;
     while (this.channels.has(id)) id = id >= 0xffff_ffff ? 1 : id + 1;
     this.nextId = id >= 0xffff_ffff ? 1 : id + 1;
     this.channels.set(id, channel);
-    if (this.channels.size === 1) this.refSocket();
+    if (keepAlive) this.hold();
+    else this.idle.add(id);
     return id;
   }
 
   release(id: number): void {
-    if (this.channels.delete(id) && this.channels.size === 0) this.unrefSocket();
+    if (!this.channels.delete(id)) return;
+    if (!this.idle.delete(id)) this.unhold();
+  }
+
+  /** Keeps the orchestrator alive until the matching `unhold`. */
+  hold(): void {
+    if (this.keeping++ === 0) this.refSocket();
+  }
+
+  unhold(): void {
+    if (--this.keeping === 0) this.unrefSocket();
   }
 
   /** Sends frames as one write. Frames to a closed connection are dropped (the channel learns why). */
@@ -169,6 +189,7 @@ export class AgentConnection {
     if (version !== PROTOCOL_VERSION) {
       throw new ProtocolViolation(`agent speaks protocol ${version}, this package ${PROTOCOL_VERSION}`);
     }
+    this.features = fields.u32(Field.features) ?? 0;
     this.resolveHello({
       version,
       agent: fields.str(Field.agent, 200) ?? "",

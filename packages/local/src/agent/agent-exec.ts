@@ -32,6 +32,8 @@ function startPayload(exec: AgentExec): Buffer {
   if (request.cwd !== undefined) fields.str(Field.cwd, request.cwd);
   if (request.timeoutMs !== undefined) fields.u64(Field.timeoutMs, request.timeoutMs);
   fields.u32(Field.stdin, request.stdin && request.stdin.byteLength > 0 ? StdinMode.pipe : StdinMode.null);
+  // A terminal: stdin, stdout and stderr are one PTY of this size (output arrives on stdout).
+  if (request.pty) fields.u32(Field.cols, request.pty.cols).u32(Field.rows, request.pty.rows);
   if (fields.byteLength > MAX_REQUEST_FRAME - 64) {
     throw new InvalidArgumentError("env", `argv and env together exceed ${MAX_REQUEST_FRAME} bytes`, {
       provider: exec.provider,
@@ -162,7 +164,11 @@ export function execThroughAgent(connection: AgentConnection, exec: AgentExec): 
   });
 }
 
-function startError(failure: ReturnType<typeof readFailure>, request: ExecRequest, provider: string): Error {
+export function startError(
+  failure: ReturnType<typeof readFailure>,
+  request: Pick<ExecRequest, "argv" | "cwd">,
+  provider: string,
+): Error {
   const options = { provider, details: { errno: failure.code } };
   switch (failure.kind) {
     case ErrorKind.cwd:

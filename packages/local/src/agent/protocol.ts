@@ -32,6 +32,9 @@ export const Type = {
   ok: 0x12,
   error: 0x13,
   entries: 0x14,
+  process: 0x15,
+  dropped: 0x16,
+  event: 0x17,
   data: 0x20,
   credit: 0x21,
   start: 0x30,
@@ -44,6 +47,10 @@ export const Type = {
   remove: 0x37,
   connect: 0x38,
   close: 0x39,
+  attach: 0x3a,
+  plist: 0x3b,
+  resize: 0x3c,
+  watch: 0x3d,
   shutdown: 0x3f,
 } as const;
 
@@ -56,6 +63,9 @@ export const AGENT_TYPES: ReadonlySet<number> = new Set([
   Type.ok,
   Type.error,
   Type.entries,
+  Type.process,
+  Type.dropped,
+  Type.event,
   Type.data,
   Type.credit,
 ]);
@@ -81,6 +91,9 @@ export const Field = {
   follow: 32,
   recursive: 33,
   maxBytes: 34,
+  offset: 35,
+  length: 36,
+  atomic: 37,
   type: 40,
   size: 41,
   mtimeNs: 42,
@@ -90,6 +103,14 @@ export const Field = {
   message: 52,
   port: 60,
   signum: 61,
+  cols: 70,
+  rows: 71,
+  background: 72,
+  fromStart: 73,
+  dropped: 74,
+  startedMs: 75,
+  endedMs: 76,
+  pty: 77,
 } as const;
 
 export const StdinMode = { null: 0, pipe: 1 } as const;
@@ -110,4 +131,13 @@ export const ErrorKind = {
   start: 8,
 } as const;
 
-export const Feature = { pid1: 0x1, confined: 0x2 } as const;
+export const Feature = { pid1: 0x1, confined: 0x2, processes: 0x4 } as const;
+
+/**
+ * Output a background process keeps per stream in the agent (`RING_BYTES` in protocol.h), for
+ * `attach({ fromStart: true })`: `constraints.processOutputBufferBytes`.
+ */
+export const PROCESS_RING_BYTES = 1024 * 1024;
+
+/** Kinds of EVENT frames. */
+export const EventKind = { create: 1, modify: 2, delete: 3 } as const;

@@ -27,6 +27,26 @@ export interface FilesBinding {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** What the agent is sent for `input`, and the sandbox path errors and entries name. */
+export function locatePath(binding: FilesBinding, input: unknown): { wire: string; sandboxPath: string } {
+  const { provider } = binding;
+  if (typeof input !== "string" || input === "") {
+    throw new InvalidArgumentError("path", "must be a non-empty string", { provider });
+  }
+  if (input.includes("\u0000")) throw new InvalidArgumentError("path", "must not contain a NUL byte", { provider });
+  const sandboxPath = path.posix.resolve(binding.workdir, input);
+  if (!binding.roots) return { wire: input, sandboxPath };
+  const inside = binding.roots.some((root) => sandboxPath === root || sandboxPath.startsWith(`${root}/`));
+  if (!inside) {
+    throw new InvalidArgumentError(
+      "path",
+      `${JSON.stringify(input)} is outside the sandbox (reachable: ${binding.roots.join(", ")})`,
+      { provider },
+    );
+  }
+  return { wire: sandboxPath, sandboxPath };
+}
+
 /**
  * The `files` extension through the sandbox's agent: every operation runs inside the sandbox
  * as the sandbox user (its permissions, its view of the filesystem), regular files and
@@ -35,24 +55,7 @@ const decoder = new TextDecoder();
  */
 export function createFilesExtension(binding: FilesBinding): FilesExtension {
   const { provider } = binding;
-  /** What the agent is sent, and the sandbox path errors and entries name. */
-  const locate = (input: unknown): { wire: string; sandboxPath: string } => {
-    if (typeof input !== "string" || input === "") {
-      throw new InvalidArgumentError("path", "must be a non-empty string", { provider });
-    }
-    if (input.includes("\u0000")) throw new InvalidArgumentError("path", "must not contain a NUL byte", { provider });
-    const sandboxPath = path.posix.resolve(binding.workdir, input);
-    if (!binding.roots) return { wire: input, sandboxPath };
-    const inside = binding.roots.some((root) => sandboxPath === root || sandboxPath.startsWith(`${root}/`));
-    if (!inside) {
-      throw new InvalidArgumentError(
-        "path",
-        `${JSON.stringify(input)} is outside the sandbox (reachable: ${binding.roots.join(", ")})`,
-        { provider },
-      );
-    }
-    return { wire: sandboxPath, sandboxPath };
-  };
+  const locate = (input: unknown) => locatePath(binding, input);
   const run = async <T>(input: unknown, body: (where: { wire: string; sandboxPath: string }) => Promise<T>) => {
     binding.ensureLive();
     const where = locate(input);
@@ -92,7 +95,7 @@ export function createFilesExtension(binding: FilesBinding): FilesExtension {
   };
 }
 
-function toSandboxError(error: unknown, sandboxPath: string, binding: FilesBinding): SandboxError | unknown {
+export function toSandboxError(error: unknown, sandboxPath: string, binding: FilesBinding): SandboxError | unknown {
   if (error instanceof AgentFileError)
     return fileError(error.failure, sandboxPath, binding.provider, binding.maxFileBytes);
   if (isSandboxError(error)) {

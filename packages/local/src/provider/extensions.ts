@@ -17,6 +17,11 @@ export function extensionOf(
       return {
         sample: async () => ({ timestamp: new Date(), cpuSeconds: 0, memoryBytes: 0, ...(await sandbox.sample()) }),
       };
+    case "processes":
+    case "fileStreams":
+    case "fileWatch":
+    case "lifetime":
+      return sandbox.interactive()[name];
     case "lifecycle":
       return { pause: () => sandbox.pause(), resume: () => sandbox.resume() };
     default:

@@ -14,16 +14,17 @@ import {
 import { execThroughAgent } from "../agent/agent-exec.js";
 import { startMainProcess } from "../agent/agent-main-process.js";
 import { asSandboxError } from "../errors.js";
-import { createFilesExtension } from "../files/files-extension.js";
+import { createFilesExtension, type FilesBinding } from "../files/files-extension.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { leaseHostUid } from "./host-uid-lease.js";
 import type { ImageRef } from "./images.js";
-import { OomWatch } from "./oom-watch.js";
+import { flagOomKill } from "./oom-kills.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
 import { describeSandbox } from "./sandbox-info.js";
+import { createInteractive, type InteractiveExtensions } from "./sandbox-interactive.js";
 import { removeSandboxFiles, stopSandbox } from "./sandbox-stop.js";
 import { SandboxTimers } from "./sandbox-timers.js";
 
@@ -70,14 +71,14 @@ export class LocalSandbox {
     fileRoots: undefined,
   };
   private files: FilesExtension | undefined;
+  private filesBinding: FilesBinding | undefined;
+  private extras: InteractiveExtensions | undefined;
   private ports: PortRelay | undefined;
   private readonly timers = new SandboxTimers((reason) => void this.end(reason));
   private endedHook: ((sandbox: LocalSandbox) => void) | undefined;
   private teardownPromise: Promise<void> | undefined;
   private owner: Owner | undefined;
-  private readonly oomWatch = new OomWatch();
-  /** The host uid leased to this sandbox, released once everything of it is gone. */
-  private leasedUid: number | undefined;
+  private leasedUid: number | undefined; // this sandbox's own host uid (root), freed after teardown
 
   private constructor(
     readonly id: string,
@@ -114,7 +115,10 @@ export class LocalSandbox {
     const sandbox = new LocalSandbox(id, spec, environment);
     sandbox.endedHook = options.onEnded;
     try {
-      await sandbox.leaseHostUid();
+      if (environment.hostIds && sandbox.owner) {
+        sandbox.leasedUid = await leaseHostUid(environment.hostIds, id, sandbox.workspaceHost, sandbox.provider);
+        sandbox.owner = { uid: sandbox.leasedUid, gid: sandbox.leasedUid };
+      }
       const cache = await bootSandbox(
         {
           id,
@@ -147,19 +151,10 @@ export class LocalSandbox {
       sandbox.timers.arm(spec);
       return sandbox;
     } catch (error) {
-      // The start's own error is what the caller needs; leftovers stay recorded for the reaper.
       await sandbox.teardown("failed to start").catch(() => {});
       sandbox.status = "failed";
       throw error;
     }
-  }
-
-  /** Running as root with a uid range: this sandbox's own host uid and gid. */
-  private async leaseHostUid(): Promise<void> {
-    const ids = this.environment.hostIds;
-    if (!ids || !this.owner) return;
-    this.leasedUid = await leaseHostUid(ids, this.id, this.workspaceHost, this.provider);
-    this.owner = { uid: this.leasedUid, gid: this.leasedUid };
   }
 
   /** Connects the extensions to the agent and watches for its death. */
@@ -169,15 +164,15 @@ export class LocalSandbox {
     agent.connection.onClose(() => {
       if (!this.teardownPromise) void this.end("sandbox agent exited");
     });
-    this.files = createFilesExtension({
+    this.filesBinding = {
       connection: () => this.connection(),
       workdir: this.state.workdir,
       roots: this.state.fileRoots,
       maxFileBytes: MAX_FILE_BYTES,
       provider: this.provider,
       ensureLive: () => this.ensureLive(),
-    });
-    // Only a sandbox sharing the host's network namespace (allowHostLoopback) has no relay.
+    };
+    this.files = createFilesExtension(this.filesBinding);
     const sharesHostNet = this.spec.network?.egress === "all" && this.environment.options.allowHostLoopback;
     const isolatedNet = this.tier === "namespace" && !sharesHostNet;
     this.ports = isolatedNet ? new PortRelay(() => this.connection(), this.provider) : undefined;
@@ -208,7 +203,6 @@ export class LocalSandbox {
   /** Ends the sandbox on its own terms (command exit, limits): everything is torn down. */
   private async end(reason: string): Promise<void> {
     if (this.teardownPromise) return;
-    // Nobody awaits this end: an incomplete cleanup is in `reason` (inspect) and left to the reaper.
     await this.teardown(reason).catch(() => {});
     this.endedHook?.(this);
   }
@@ -245,12 +239,13 @@ export class LocalSandbox {
     const connection = this.connection();
     this.timers.begin();
     try {
-      const result = await execThroughAgent(connection, {
-        request,
-        env: { ...this.state.baseEnv, ...request.env },
-        provider: this.provider,
-      });
-      return await this.oomWatch.outcome(result, this.state.cgroups?.dirs);
+      return await flagOomKill(this.state.cgroups, () =>
+        execThroughAgent(connection, {
+          request,
+          env: { ...this.state.baseEnv, ...request.env },
+          provider: this.provider,
+        }),
+      );
     } catch (error) {
       // A connection that died under the exec means the sandbox ended: say so, typed.
       if (this.teardownPromise || !connection.isOpen) this.ensureLive();
@@ -263,6 +258,21 @@ export class LocalSandbox {
   filesExtension(): FilesExtension {
     if (!this.files) throw new InternalError("sandbox has no files binding yet", { provider: this.provider });
     return this.files;
+  }
+
+  /** processes, fileStreams, fileWatch and lifetime (see sandbox-interactive.ts). */
+  interactive(): InteractiveExtensions {
+    const files = this.filesBinding;
+    if (!files) throw new InternalError("sandbox has no files binding yet", { provider: this.provider });
+    this.extras ??= createInteractive({
+      files,
+      connection: () => this.connection(),
+      baseEnv: () => this.state.baseEnv,
+      provider: this.provider,
+      timers: this.timers,
+      ensureLive: () => this.ensureLive(),
+    });
+    return this.extras;
   }
 
   /** URL of a port inside the sandbox, as the host reaches it (declared in `network.ports`). */
@@ -317,15 +327,11 @@ export class LocalSandbox {
       await this.ports?.close().catch(() => {});
       try {
         await stopSandbox(this.state, this.provider, this.id);
-        await removeSandboxFiles({
-          workspace: this.workspaceHost,
-          record: this.environment.layout.sandboxDir(this.id),
-          hostIds: this.environment.hostIds,
-          leasedUid: this.leasedUid,
-        });
+        const { hostIds } = this.environment;
+        const record = this.environment.layout.sandboxDir(this.id);
+        await removeSandboxFiles({ workspace: this.workspaceHost, record, hostIds, leasedUid: this.leasedUid });
       } catch (error) {
-        // Its processes are gone or going; what is left on disk stays recorded (its record and
-        // uid lease are kept), so the next provider start reaps it. Say so, typed.
+        // What is left stays recorded (record and uid lease kept): the next start reaps it.
         this.reason = `${reason}; cleanup incomplete: ${(error as Error).message}`;
         throw asSandboxError(error, `sandbox ${this.id} stopped, but cleanup failed (the next start retries)`);
       } finally {

@@ -5,10 +5,12 @@ import type { ValidProvisionSpec } from "@openlattice/core";
  * orchestrator alive; an idle timer fires only when no exec is running.
  */
 export class SandboxTimers {
-  private timers: NodeJS.Timeout[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private active = 0;
   private spec: ValidProvisionSpec | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
+  /** When the duration limit ends the sandbox; `undefined` without one. */
+  deadline: Date | undefined;
 
   constructor(private readonly onLimit: (reason: "duration limit" | "idle limit") => void) {}
 
@@ -17,12 +19,21 @@ export class SandboxTimers {
     this.clear();
     this.spec = spec;
     const maxSeconds = spec.duration?.maxSeconds;
-    if (maxSeconds !== undefined) {
-      const timer = setTimeout(() => this.onLimit("duration limit"), maxSeconds * 1000);
-      timer.unref();
-      this.timers.push(timer);
-    }
+    if (maxSeconds !== undefined) this.setDeadline(new Date(Date.now() + maxSeconds * 1000));
     this.touch();
+  }
+
+  /** Moves the duration limit to `at` (the `lifetime` extension); the old timer is replaced. */
+  setDeadline(at: Date): void {
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.deadline = at;
+    // setTimeout holds at most 2^31-1 ms: a later deadline is re-checked when that runs out.
+    const wait = Math.min(Math.max(0, at.getTime() - Date.now()), 2 ** 31 - 1);
+    this.durationTimer = setTimeout(() => {
+      if (Date.now() >= at.getTime()) this.onLimit("duration limit");
+      else this.setDeadline(at);
+    }, wait);
+    this.durationTimer.unref();
   }
 
   /** An exec started; idle time does not count while it runs. */
@@ -48,7 +59,9 @@ export class SandboxTimers {
   }
 
   clear(): void {
-    for (const timer of this.timers.splice(0)) clearTimeout(timer);
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.durationTimer = undefined;
+    this.deadline = undefined;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
   }

@@ -1,4 +1,5 @@
 import type { ExecOptions, Provider } from "@openlattice/core";
+import { argvEnv, envArgvScript } from "../provider/exec-wrappers.js";
 import type { ExecRunner } from "./exec-session.js";
 
 /** Where the per-exec stdin FIFOs live inside a backend sandbox. */
@@ -50,6 +51,34 @@ const WRITE_CHUNK = 'exec cat >"$0/in"';
 /** Releases the holder: the command reads EOF once every chunk before it was written. */
 const SEND_EOF = '[ -p "$0/ctl" ] && echo 1<>"$0/ctl"; exit 0';
 
+/** Prefix of the variables that carry a PTY exec's argv through `script` (a command string). */
+const PTY_ARGV_PREFIX = "OPENLATTICE_EMULATOR";
+
+/**
+ * Runs the command under a pseudo-terminal made by util-linux `script` (the backend offers
+ * none): `script` reads the exec's stdin into the terminal and copies the terminal's output,
+ * stdout and stderr merged as on Modal, to its stdout. `script -c` takes a command string, so
+ * argv travels in variables rebuilt by a constant script (nothing the caller sent is parsed
+ * by a shell); the terminal gets Modal's size first.
+ */
+const PTY_LAUNCH = [
+  'command -v script >/dev/null 2>&1 || { echo "openlattice Modal emulator: PTY execs need util-linux script in the image" >&2; exit 126; }',
+  'exec script -qefc "$0" /dev/null',
+].join("\n");
+const PTY_INNER = [
+  `stty rows "$${PTY_ARGV_PREFIX}_ROWS" cols "$${PTY_ARGV_PREFIX}_COLS" 2>/dev/null`,
+  `unset ${PTY_ARGV_PREFIX}_ROWS ${PTY_ARGV_PREFIX}_COLS`,
+  envArgvScript(PTY_ARGV_PREFIX),
+].join("\n");
+
+/** The terminal Modal's `PTYInfo` asks for. */
+export interface PtyRequest {
+  readonly rows: number;
+  readonly cols: number;
+  readonly term: string;
+  readonly colorterm: string;
+}
+
 /** What a backend exec needs from the router's `TaskExecStartRequest`. */
 export interface BackendExecRequest {
   readonly execId: string;
@@ -59,6 +88,27 @@ export interface BackendExecRequest {
   readonly timeoutSecs?: number | undefined;
   readonly stdoutPiped: boolean;
   readonly stderrPiped: boolean;
+  /** Run under a pseudo-terminal (`ptyInfo.enabled`). */
+  readonly pty?: PtyRequest | undefined;
+}
+
+/** The argv and environment that run `request` (under `script` for a PTY). */
+function launchOf(request: BackendExecRequest): { argv: readonly string[]; env: Record<string, string> } {
+  const pty = request.pty;
+  if (!pty) return { argv: request.argv, env: request.env };
+  return {
+    argv: ["sh", "-c", PTY_LAUNCH, PTY_INNER],
+    env: {
+      ...request.env,
+      ...argvEnv(request.argv, PTY_ARGV_PREFIX),
+      [`${PTY_ARGV_PREFIX}_ROWS`]: String(pty.rows),
+      [`${PTY_ARGV_PREFIX}_COLS`]: String(pty.cols),
+      // `script` runs the command string with $SHELL.
+      SHELL: "/bin/sh",
+      ...(pty.term ? { TERM: pty.term } : {}),
+      ...(pty.colorterm ? { COLORTERM: pty.colorterm } : {}),
+    },
+  };
 }
 
 /**
@@ -74,8 +124,9 @@ export function backendExecRunner(backend: Provider, backendId: string, request:
       markReady = resolve;
     });
     let marker = true;
+    const launch = launchOf(request);
     const options: ExecOptions = {
-      env: request.env,
+      env: launch.env,
       ...(request.workdir ? { cwd: request.workdir } : {}),
       ...(request.timeoutSecs ? { timeoutMs: request.timeoutSecs * 1000 } : {}),
       onStdoutBytes: (chunk: Uint8Array) => {
@@ -92,7 +143,7 @@ export function backendExecRunner(backend: Provider, backendId: string, request:
       // Output is streamed through the callbacks; the backend need not keep a copy.
       maxOutputBytes: 0,
     };
-    const main = backend.exec(backendId, ["sh", "-c", WRAPPER, dir, ...request.argv], options);
+    const main = backend.exec(backendId, ["sh", "-c", WRAPPER, dir, ...launch.argv], options);
     const writers = new AbortController();
     const feeding = (async () => {
       // A wrapper that ended without READY (it could not create the FIFOs) takes no stdin.

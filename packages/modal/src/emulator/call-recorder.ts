@@ -17,9 +17,20 @@ export interface RecordedCall {
   readonly authenticated: boolean;
 }
 
-/** Keeps the calls the emulator received, in arrival order, for assertions. */
+/**
+ * Keeps the calls the emulator received, in arrival order, for assertions. With `payloads`
+ * false, byte fields of requests (stdin, file data) are recorded as `{ omittedBytes: n }`, so
+ * that a long transfer does not pile up in the emulator's memory.
+ */
 export class CallRecorder {
   readonly #calls: RecordedCall[] = [];
+
+  constructor(private readonly payloads = true) {}
+
+  /** `request` as it is to be recorded (without byte payloads when those are not kept). */
+  keep(request: unknown): unknown {
+    return this.payloads ? request : withoutBytes(request);
+  }
 
   add(call: RecordedCall): void {
     this.#calls.push(call);
@@ -82,4 +93,11 @@ export class CallRecorder {
   clear(): void {
     this.#calls.length = 0;
   }
+}
+
+function withoutBytes(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { omittedBytes: value.byteLength };
+  if (Array.isArray(value)) return value.map(withoutBytes);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, withoutBytes(field)]));
 }

@@ -1,6 +1,7 @@
-import type { FileEntry, FileStat, FilesExtension } from "@openlattice/core";
+import type { FileEntry, FileStat, FilesExtension, Provider } from "@openlattice/core";
 import { hasErrorCode } from "@openlattice/core";
 import type { ExecExit, ExecRunner } from "./exec-session.js";
+import { type WatchCommand, watchRunner } from "./fs-tools-watch.js";
 
 /** The program the SDK's `sandbox.filesystem` API execs inside the sandbox. */
 export const FS_TOOLS_PATH = "/__modal/.bin/modal-sandbox-fs-tools";
@@ -26,11 +27,20 @@ class FsToolsError extends Error {
 
 /**
  * Emulates `modal-sandbox-fs-tools`: parses the JSON command the SDK sends as argv[1] and
- * performs it with the backend's `files` extension. Answers follow the tool's protocol: data
- * or JSON on stdout and exit 0, or exit 1 with `{error_kind, message, detail}` on stderr.
+ * performs it with the backend's `files` extension (`Watch`: see `watchRunner`). Answers follow
+ * the tool's protocol: data or JSON on stdout and exit 0, or exit 1 with
+ * `{error_kind, message, detail}` on stderr. `ready` resolves once the command may be reported
+ * as started (for a watch: once it is in place).
  */
-export function fsToolsRunner(files: FilesExtension | undefined, commandJson: string): ExecRunner {
-  return async ({ stdin, stdout, stderr }): Promise<ExecExit> => {
+export function fsToolsRunner(
+  backend: Provider,
+  backendId: string,
+  commandJson: string,
+): { runner: ExecRunner; ready?: Promise<void> } {
+  const watch = parseWatch(commandJson);
+  if (watch) return watchRunner(backend, backendId, watch);
+  const files = backend.getExtension(backendId, "files");
+  const runner: ExecRunner = async ({ stdin, stdout, stderr }): Promise<ExecExit> => {
     try {
       if (!files) throw new FsToolsError("NotSupported", "the emulator's backend has no files extension");
       const command = JSON.parse(commandJson) as FsCommand;
@@ -45,6 +55,16 @@ export function fsToolsRunner(files: FilesExtension | undefined, commandJson: st
       return { code: 1 };
     }
   };
+  return { runner };
+}
+
+function parseWatch(commandJson: string): WatchCommand | undefined {
+  try {
+    const command = JSON.parse(commandJson) as { Watch?: WatchCommand };
+    return command.Watch && typeof command.Watch.path === "string" ? command.Watch : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function run(files: FilesExtension, command: FsCommand, stdin: Uint8Array): Promise<Uint8Array> {

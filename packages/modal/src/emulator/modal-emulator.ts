@@ -67,6 +67,11 @@ export interface ModalEmulatorOptions {
   dockerfileCommands?: "refuse" | "ignore";
   /** Adds variables to the environment of every backend sandbox (e.g. a PATH with test tools). */
   sandboxEnv?: (env: Record<string, string>) => Record<string, string>;
+  /**
+   * Keep the bytes of recorded requests (`calls`: stdin, file data). Default true; false
+   * records them as `{ omittedBytes: n }`, for emulators that move large files or run long.
+   */
+  recordPayloads?: boolean;
 }
 
 /** A running emulator. */
@@ -109,7 +114,7 @@ export interface ModalEmulator {
 export async function startModalEmulator(options: ModalEmulatorOptions = {}): Promise<ModalEmulator> {
   const definitions = loadModalDefinitions();
   const backend = options.backend ?? (await defaultBackend(options.local));
-  const recorder = new CallRecorder();
+  const recorder = new CallRecorder(options.recordPayloads ?? true);
   const faults = new FaultInjector();
   const tokens = new TokenIssuer();
   const tls = options.tls ?? (await selfSignedCertificate());

@@ -1,25 +1,49 @@
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/** Output of one stream kept for readers: the newest bytes, at most this many. */
+export const OUTPUT_RETAIN_BYTES = 64 * 1024 * 1024;
+
 /**
  * One output stream of an emulated exec. Modal's router serves stdio by offset
  * (`TaskExecStdioRead{offset}`) and the SDK reconnects from the last offset it saw, so the
- * whole stream is kept and every reader can start anywhere. Readers block until more data
- * arrives or the stream closes.
+ * stream is kept by offset and every reader can start anywhere still kept. Readers block until
+ * more data arrives or the stream closes.
+ *
+ * Memory is bounded: a running command keeps its newest `retainBytes` (a reader that fell
+ * further behind resumes at the oldest byte kept), and once the stream has closed and a reader
+ * has read it to the end, its bytes are released (a later reader at an earlier offset sees
+ * the end). A long-lived process, or a file streamed through `cat`, then costs the emulator a
+ * bounded amount of memory, not the size of everything it printed.
  */
 export class OutputBuffer {
   readonly #chunks: Uint8Array[] = [];
+  /** Stream offset of each kept chunk's first byte, parallel to `#chunks`. */
+  readonly #starts: number[] = [];
+  #kept = 0;
   #length = 0;
   #closed = false;
+  #released = false;
   #waiters: (() => void)[] = [];
 
+  constructor(private readonly retainBytes = OUTPUT_RETAIN_BYTES) {}
+
+  /** Bytes the stream has carried in all. */
   get length(): number {
     return this.#length;
+  }
+
+  /** Bytes held in memory now. */
+  get keptBytes(): number {
+    return this.#kept;
   }
 
   push(chunk: Uint8Array): void {
     if (this.#closed || chunk.byteLength === 0) return;
     this.#chunks.push(chunk.slice());
+    this.#starts.push(this.#length);
     this.#length += chunk.byteLength;
+    this.#kept += chunk.byteLength;
+    while (this.#kept > this.retainBytes && this.#chunks.length > 1) this.#dropOldest();
     this.#wake();
   }
 
@@ -37,13 +61,17 @@ export class OutputBuffer {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       while (!signal?.aborted) {
-        if (position < this.#length) {
+        position = Math.max(position, this.#oldestKept());
+        if (position < this.#length && !this.#released) {
           const data = this.#slice(position);
           position += data.byteLength;
           yield data;
           continue;
         }
-        if (this.#closed) return;
+        if (this.#closed) {
+          this.#release();
+          return;
+        }
         await new Promise<void>((resolve) => {
           wakeReader = resolve;
           this.#waiters.push(resolve);
@@ -54,23 +82,52 @@ export class OutputBuffer {
     }
   }
 
+  #oldestKept(): number {
+    if (this.#released) return this.#length;
+    return this.#starts[0] ?? this.#length;
+  }
+
+  /** Drops what a reader has read to the end of a closed stream. */
+  #release(): void {
+    this.#released = true;
+    this.#chunks.length = 0;
+    this.#starts.length = 0;
+    this.#kept = 0;
+  }
+
+  #dropOldest(): void {
+    const dropped = this.#chunks.shift() as Uint8Array;
+    this.#starts.shift();
+    this.#kept -= dropped.byteLength;
+  }
+
   /** At most `MAX_MESSAGE_BYTES` from `from` on: one gRPC message each, well under the limits. */
   #slice(from: number): Uint8Array {
+    let index = this.#indexOf(from);
     const out = new Uint8Array(Math.min(this.#length - from, MAX_MESSAGE_BYTES));
-    let skip = from;
     let at = 0;
-    for (const chunk of this.#chunks) {
-      if (skip >= chunk.byteLength) {
-        skip -= chunk.byteLength;
-        continue;
-      }
+    let skip = from - (this.#starts[index] as number);
+    while (at < out.byteLength && index < this.#chunks.length) {
+      const chunk = this.#chunks[index] as Uint8Array;
       const part = chunk.subarray(skip, skip + (out.byteLength - at));
       out.set(part, at);
       at += part.byteLength;
       skip = 0;
-      if (at >= out.byteLength) break;
+      index += 1;
     }
     return out;
+  }
+
+  /** Index of the kept chunk holding stream offset `offset` (binary search). */
+  #indexOf(offset: number): number {
+    let low = 0;
+    let high = this.#starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((this.#starts[middle] as number) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
   }
 
   #wake(): void {

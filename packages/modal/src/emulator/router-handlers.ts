@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { CallContext } from "nice-grpc";
 import { ServerError, Status } from "nice-grpc";
-import { backendExecRunner } from "./backend-exec.js";
+import { backendExecRunner, type PtyRequest } from "./backend-exec.js";
 import type { EmulatorCore } from "./emulator-core.js";
 import { type ExecExit, ExecSession } from "./exec-session.js";
 import { captureFilesystem } from "./filesystem-snapshot.js";
@@ -76,25 +76,20 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
       if (!live.backendId) throw new ServerError(Status.FAILED_PRECONDITION, "Sandbox is not running");
       // The same execId again is a client retry of a start that already happened.
       if (sandbox.execs.has(request.execId)) return {};
-      if (request.ptyInfo) {
-        throw new ServerError(
-          Status.UNIMPLEMENTED,
-          "the openlattice Modal emulator does not support PTY execs (pty: true); run without a PTY",
-        );
-      }
       const argv = request.commandArgs;
+      const tool = argv[0] === FS_TOOLS_PATH ? fsToolsRunner(core.backend, live.backendId, argv[1] ?? "{}") : undefined;
       const runner =
-        argv[0] === FS_TOOLS_PATH
-          ? fsToolsRunner(core.backend.getExtension(live.backendId, "files"), argv[1] ?? "{}")
-          : backendExecRunner(core.backend, live.backendId, {
-              execId: request.execId,
-              argv,
-              env: await execEnv(core, request),
-              workdir: request.workdir,
-              timeoutSecs: request.timeoutSecs,
-              stdoutPiped: request.stdoutConfig !== DEVNULL,
-              stderrPiped: request.stderrConfig !== DEVNULL,
-            });
+        tool?.runner ??
+        backendExecRunner(core.backend, live.backendId, {
+          execId: request.execId,
+          argv,
+          env: await execEnv(core, request),
+          workdir: request.workdir,
+          timeoutSecs: request.timeoutSecs,
+          stdoutPiped: request.stdoutConfig !== DEVNULL,
+          stderrPiped: request.stderrConfig !== DEVNULL,
+          pty: ptyOf(request),
+        });
       const ended = live.execStarted();
       const exec = new ExecSession(request.execId, runner);
       sandbox.execs.set(request.execId, exec);
@@ -107,6 +102,8 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
           const timer = setTimeout(() => sandbox.execs.delete(request.execId), EXEC_RETENTION_MS);
           timer.unref();
         });
+      // A watch is reported started once it is in place: events from then on are not missed.
+      if (tool?.ready) await tool.ready;
       return {};
     },
 
@@ -117,7 +114,9 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
     },
 
     async taskExecStdinWrite(request) {
-      writeStdin(session(request), request.offset, request.data, request.eof);
+      const exec = session(request);
+      writeStdin(exec, request.offset, request.data, request.eof);
+      await exec.stdin.whenDrained();
       return {};
     },
 
@@ -131,6 +130,8 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
         } else if (message.data && exec) {
           writeStdin(exec, offset, message.data, false);
           offset += message.data.byteLength;
+          // Reading the next message only then lets gRPC flow control hold the client back.
+          await exec.stdin.whenDrained();
         } else if (message.end && exec) {
           writeStdin(exec, offset, undefined, true);
         }
@@ -195,6 +196,18 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
       await sandbox.ready;
       return {};
     },
+  };
+}
+
+/** The terminal an exec asks for; Modal's default is 24 rows of 80 columns. */
+function ptyOf(request: TaskExecStartRequest): PtyRequest | undefined {
+  const info = request.ptyInfo;
+  if (!info?.enabled) return undefined;
+  return {
+    rows: info.winszRows || 24,
+    cols: info.winszCols || 80,
+    term: info.envTerm ?? "",
+    colorterm: info.envColorterm ?? "",
   };
 }
 

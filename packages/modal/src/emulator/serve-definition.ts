@@ -48,7 +48,7 @@ export function serveDefinition(
       const call: { -readonly [K in keyof RecordedCall]: RecordedCall[K] } = {
         service,
         method: name,
-        request,
+        request: Array.isArray(request) ? request : recorder.keep(request),
         at: new Date(),
         timing: { received: performance.now() },
         authenticated: authenticated(context, Array.isArray(request) ? undefined : request),
@@ -79,11 +79,12 @@ export function serveDefinition(
     } else if (method.requestStream) {
       implementation[key] = async (requests: AsyncIterable<unknown>, context: CallContext) => {
         const messages: unknown[] = [];
-        const call = record(messages, context);
+        const recorded: unknown[] = [];
+        const call = record(recorded, context);
         try {
           await faults.apply(name, messages);
           const response = await (handler as (r: AsyncIterable<unknown>, c: CallContext) => Promise<unknown>)(
-            tee(requests, messages),
+            tee(requests, messages, recorded, (message) => recorder.keep(message)),
             context,
           );
           call.ok();
@@ -132,9 +133,15 @@ function describeIds(request: unknown): string {
   return parts.length > 0 ? ` ${parts.join(" ")}` : "";
 }
 
-async function* tee<T>(source: AsyncIterable<T>, into: T[]): AsyncGenerator<T> {
+async function* tee<T>(
+  source: AsyncIterable<T>,
+  into: T[],
+  recorded: unknown[],
+  keep: (item: T) => unknown,
+): AsyncGenerator<T> {
   for await (const item of source) {
     into.push(item);
+    recorded.push(keep(item));
     yield item;
   }
 }

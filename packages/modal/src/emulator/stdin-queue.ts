@@ -1,3 +1,9 @@
+/** Stdin queued beyond this delays the writers' answers, as a full pipe blocks its writer. */
+const HIGH_WATER_BYTES = 8 * 1024 * 1024;
+
+/** Largest batch a consumer takes at once (queued chunks are joined up to this size). */
+const BATCH_BYTES = 8 * 1024 * 1024;
+
 /**
  * The stdin of one emulated exec, as Modal's router receives it: writes at byte offsets
  * (`TaskExecStdinWrite{offset, data, eof}` or the `TaskExecStdinWriteStream` client stream),
@@ -9,7 +15,9 @@ export class StdinQueue {
   #bytes = 0;
   #closed = false;
   #abandoned = false;
+  #queued = 0;
   #wake: (() => void) | undefined;
+  #drainWaiters: (() => void)[] = [];
 
   /** Bytes accepted so far (what `TaskExecStdinStatus.numBytesWritten` reports). */
   get bytes(): number {
@@ -40,6 +48,7 @@ export class StdinQueue {
         const part = data.subarray(skip).slice();
         this.#chunks.push(part);
         this.#bytes += part.byteLength;
+        this.#queued += part.byteLength;
       }
     }
     if (eof) this.#closed = true;
@@ -51,15 +60,30 @@ export class StdinQueue {
     this.#abandoned = true;
     this.#closed = true;
     this.#chunks.length = 0;
+    this.#queued = 0;
     this.#signal();
+    this.#drained();
   }
 
-  /** Yields chunks in order as they arrive; returns at EOF. One reader at a time. */
+  /**
+   * Resolves once the bytes not yet consumed are below the high-water mark: the router answers
+   * a write only then, so a fast writer cannot queue a whole file in the emulator's memory.
+   */
+  async whenDrained(): Promise<void> {
+    while (this.#queued >= HIGH_WATER_BYTES && !this.#abandoned) {
+      await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    }
+  }
+
+  /**
+   * Yields the bytes in order as they arrive, joining what is queued into batches of up to
+   * `BATCH_BYTES`; returns at EOF. One reader at a time.
+   */
   async *chunks(): AsyncGenerator<Uint8Array> {
     for (;;) {
-      const chunk = this.#chunks.shift();
-      if (chunk) {
-        yield chunk;
+      const batch = this.#takeBatch();
+      if (batch) {
+        yield batch;
         continue;
       }
       if (this.#closed) return;
@@ -74,6 +98,28 @@ export class StdinQueue {
     const parts: Uint8Array[] = [];
     for await (const chunk of this.chunks()) parts.push(chunk);
     return Buffer.concat(parts);
+  }
+
+  #takeBatch(): Uint8Array | undefined {
+    const first = this.#chunks.shift();
+    if (!first) return undefined;
+    const parts = [first];
+    let size = first.byteLength;
+    while (this.#chunks.length > 0 && size + (this.#chunks[0] as Uint8Array).byteLength <= BATCH_BYTES) {
+      const next = this.#chunks.shift() as Uint8Array;
+      parts.push(next);
+      size += next.byteLength;
+    }
+    this.#queued -= size;
+    this.#drained();
+    return parts.length === 1 ? first : Buffer.concat(parts);
+  }
+
+  #drained(): void {
+    if (this.#queued >= HIGH_WATER_BYTES && !this.#abandoned) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   #signal(): void {

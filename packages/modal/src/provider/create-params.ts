@@ -1,7 +1,17 @@
 import { InvalidArgumentError, type ValidProvisionSpec } from "@openlattice/core";
 import type { SandboxCreateParams } from "modal";
 import { secondsToModalMs } from "./durations.js";
-import { CREATED_TAG, IDEMPOTENCY_TAG, MANAGED_TAG, OWNER_TAG, RUN_TAG, TAILSCALE_TAG } from "./labels.js";
+import {
+  CREATED_TAG,
+  DEADLINE_TAG,
+  IDEMPOTENCY_TAG,
+  LIFETIME_TAG,
+  MANAGED_TAG,
+  OWNER_TAG,
+  RUN_TAG,
+  TAILSCALE_TAG,
+} from "./labels.js";
+import { supervisedCommand } from "./lifetime-supervisor.js";
 import { tailscaleBootCommand, tailscaleProxyEnv } from "./tailscale.js";
 
 export interface CreateParamsContext {
@@ -10,6 +20,11 @@ export interface CreateParamsContext {
   readonly runId: string;
   readonly createdAt: Date;
   readonly tailscaleProxyPort: number;
+  /**
+   * Set when lifetimes can be extended: Modal's timeout is then this limit (a backstop) and
+   * the spec's duration is enforced by the supervisor inside the sandbox.
+   */
+  readonly lifetimeLimitSeconds?: number | undefined;
 }
 
 const CIDR = /^[0-9A-Fa-f.:]+\/\d{1,3}$/;
@@ -24,14 +39,18 @@ const CIDR = /^[0-9A-Fa-f.:]+\/\d{1,3}$/;
 export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsContext): SandboxCreateParams {
   const runtime = spec.runtime;
   const lifetime = spec.duration?.maxSeconds ?? context.defaultDurationSeconds;
+  const limit = context.lifetimeLimitSeconds;
+  const lifetimeMs = secondsToModalMs(lifetime, "duration.maxSeconds", limit);
+  const deadline = new Date(context.createdAt.getTime() + lifetimeMs);
   const params: SandboxCreateParams = {
-    timeoutMs: secondsToModalMs(lifetime, "duration.maxSeconds"),
+    timeoutMs: limit === undefined ? lifetimeMs : secondsToModalMs(limit, "extendableLifetime.limitSeconds"),
     tags: {
       ...spec.labels,
       [MANAGED_TAG]: "true",
       [OWNER_TAG]: context.owner,
       [RUN_TAG]: context.runId,
       [CREATED_TAG]: String(context.createdAt.getTime()),
+      [DEADLINE_TAG]: String(Math.ceil(deadline.getTime() / 1000)),
     },
   };
   if (spec.duration?.idleSeconds !== undefined) {
@@ -77,5 +96,9 @@ export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsCo
     if (params.tags) params.tags[TAILSCALE_TAG] = "true";
   }
   if (Object.keys(env).length > 0) params.env = env;
+  if (limit !== undefined) {
+    params.command = supervisedCommand(deadline, params.command);
+    if (params.tags) params.tags[LIFETIME_TAG] = "supervised";
+  }
   return params;
 }

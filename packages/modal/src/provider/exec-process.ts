@@ -13,7 +13,15 @@ export interface ProcessStart {
   readonly timeoutSecs: number | undefined;
   /** Record the process's pid so that `kill()` can end its tree (Modal has no per-exec kill). */
   readonly killable: boolean;
+  /**
+   * Run under Modal's PTY (stdout and stderr merged). End of input is then typed as Ctrl-D, as
+   * on a terminal, rather than closing stdin on the wire.
+   */
+  readonly pty?: boolean;
 }
+
+const CTRL_D = new Uint8Array([0x04]);
+const NEWLINE = 0x0a;
 
 /**
  * One running command in a Modal sandbox, over the SDK's `ContainerProcess` in binary mode.
@@ -28,11 +36,20 @@ export class ModalExecProcess {
   #exited = false;
   #writing: Promise<void> = Promise.resolve();
   #stdinClosed = false;
+  readonly #pty: boolean;
+  /** The last byte written to stdin, to end a PTY's pending line before its end of input. */
+  #lastByte: number | undefined;
 
-  private constructor(sandbox: Sandbox, process: ContainerProcess<Uint8Array>, pidFile: string | undefined) {
+  private constructor(
+    sandbox: Sandbox,
+    process: ContainerProcess<Uint8Array>,
+    pidFile: string | undefined,
+    pty: boolean,
+  ) {
     this.#sandbox = sandbox;
     this.#process = process;
     this.#pidFile = pidFile;
+    this.#pty = pty;
   }
 
   /** Starts the command; resolves once the server accepted it (one round trip). */
@@ -43,8 +60,9 @@ export class ModalExecProcess {
       ...(start.workdir ? { workdir: start.workdir } : {}),
       ...(Object.keys(start.env).length > 0 ? { env: { ...start.env } } : {}),
       ...(start.timeoutSecs === undefined ? {} : { timeoutMs: start.timeoutSecs * 1000 }),
+      ...(start.pty ? { pty: true } : {}),
     });
-    return new ModalExecProcess(sandbox, process, wrapped?.pidFile);
+    return new ModalExecProcess(sandbox, process, wrapped?.pidFile, start.pty ?? false);
   }
 
   /** Stdout chunks as the server streams them. Read it (and stderr) concurrently with `wait`. */
@@ -58,6 +76,7 @@ export class ModalExecProcess {
 
   /** Writes to stdin, in order with earlier writes; stops quietly once the process exited. */
   write(data: Uint8Array): Promise<void> {
+    if (data.byteLength > 0) this.#lastByte = data[data.byteLength - 1];
     const previous = this.#writing;
     const next = (async () => {
       await previous;
@@ -74,9 +93,17 @@ export class ModalExecProcess {
     return next;
   }
 
-  /** Sends EOF after the pending writes. With nothing written it goes out at once. */
+  /**
+   * Sends EOF after the pending writes. With nothing written it goes out at once. A PTY gets
+   * Ctrl-D instead (twice after an unfinished line: the first one only ends the line).
+   */
   closeStdin(): Promise<void> {
     if (this.#stdinClosed) return this.#writing;
+    if (this.#pty) {
+      const unfinished = this.#lastByte !== undefined && this.#lastByte !== NEWLINE;
+      this.#stdinClosed = true;
+      return this.write(unfinished ? new Uint8Array([0x04, 0x04]) : CTRL_D);
+    }
     this.#stdinClosed = true;
     const previous = this.#writing;
     const next = (async () => {

@@ -13,23 +13,30 @@ export function argvLength(argv: readonly string[]): number {
 }
 
 /**
- * Rebuilds argv inside the sandbox from `OPENLATTICE_ARG_<i>` variables: the script is
- * constant and `eval` only ever sees variable names, so values are never re-parsed. The
- * variables are unset before the program starts.
+ * A constant `sh` script that rebuilds argv from `<prefix>_ARG_<i>` variables (`<prefix>_ARGC`
+ * of them) and runs it: `eval` only ever sees variable names, so values are never re-parsed.
+ * The variables are unset before the program starts.
  */
-const ENV_ARGV_SCRIPT = [
-  'n="$OPENLATTICE_ARGC"; unset OPENLATTICE_ARGC; i=0; set --',
-  'while [ "$i" -lt "$n" ]; do eval "set -- \\"\\$@\\" \\"\\$OPENLATTICE_ARG_$i\\"; unset OPENLATTICE_ARG_$i"; i=$((i + 1)); done',
-  'exec "$@"',
-].join("\n");
+export function envArgvScript(prefix = "OPENLATTICE"): string {
+  return [
+    `n="$${prefix}_ARGC"; unset ${prefix}_ARGC; i=0; set --`,
+    `while [ "$i" -lt "$n" ]; do eval "set -- \\"\\$@\\" \\"\\$${prefix}_ARG_$i\\"; unset ${prefix}_ARG_$i"; i=$((i + 1)); done`,
+    'exec "$@"',
+  ].join("\n");
+}
+
+/** The variables that carry `argv` for `envArgvScript(prefix)`. */
+export function argvEnv(argv: readonly string[], prefix = "OPENLATTICE"): Record<string, string> {
+  const env: Record<string, string> = { [`${prefix}_ARGC`]: String(argv.length) };
+  argv.forEach((arg, index) => {
+    env[`${prefix}_ARG_${index}`] = arg;
+  });
+  return env;
+}
 
 /** Argv over the SDK's limit travels in the environment instead. */
 export function envTransport(argv: readonly string[]): { argv: string[]; env: Record<string, string> } {
-  const env: Record<string, string> = { OPENLATTICE_ARGC: String(argv.length) };
-  argv.forEach((arg, index) => {
-    env[`OPENLATTICE_ARG_${index}`] = arg;
-  });
-  return { argv: ["sh", "-c", ENV_ARGV_SCRIPT], env };
+  return { argv: ["sh", "-c", envArgvScript()], env: argvEnv(argv) };
 }
 
 /**
@@ -58,4 +65,14 @@ const KILL_TREE_SCRIPT = [
 
 export function killProcessTreeArgv(pidFile: string): string[] {
   return ["sh", "-c", KILL_TREE_SCRIPT, pidFile];
+}
+
+/** Sizes the terminal (Modal's PTY is always 80x24), then becomes the command. */
+const PTY_SIZE_SCRIPT = 'stty cols "$0" rows "$1" 2>/dev/null; shift; exec "$@"';
+
+export function ptySizedArgv(
+  argv: readonly string[],
+  size: { readonly cols: number; readonly rows: number },
+): string[] {
+  return ["sh", "-c", PTY_SIZE_SCRIPT, String(size.cols), String(size.rows), ...argv];
 }

@@ -1,13 +1,7 @@
-import path from "node:path";
-import {
-  type FileEntry,
-  type FileStat,
-  type FilesExtension,
-  hasErrorCode,
-  InvalidArgumentError,
-} from "@openlattice/core";
+import { type FileEntry, type FileStat, type FilesExtension, hasErrorCode } from "@openlattice/core";
 import type { FileInfo, Sandbox } from "modal";
 import { mapModalError } from "./map-modal-error.js";
+import { resolveSandboxPath } from "./sandbox-paths.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -26,14 +20,7 @@ export interface FilesTarget {
  * paths are resolved against the sandbox's working directory here.
  */
 export function createFilesExtension(target: FilesTarget): FilesExtension {
-  const resolve = async (p: string) => {
-    if (typeof p !== "string" || p === "") {
-      throw new InvalidArgumentError("path", "must be a non-empty string", { provider: "modal" });
-    }
-    if (p.includes("\u0000"))
-      throw new InvalidArgumentError("path", "must not contain a NUL byte", { provider: "modal" });
-    return p.startsWith("/") ? p : path.posix.resolve(await target.workdir(), p);
-  };
+  const resolve = (p: string) => resolveSandboxPath(p, target.workdir);
   const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();

@@ -8,6 +8,10 @@ export const CREATED_TAG = "openlattice-created";
 export const IDEMPOTENCY_TAG = "openlattice-idempotency";
 /** Marks a sandbox that joined a tailnet, so that `destroy` logs the node out first. */
 export const TAILSCALE_TAG = "openlattice-tailscale";
+/** The first deadline (epoch seconds): Modal does not report a sandbox's timeout back. */
+export const DEADLINE_TAG = "openlattice-deadline";
+/** Marks a sandbox whose duration limit is enforced inside it, so that it can be extended. */
+export const LIFETIME_TAG = "openlattice-lifetime";
 /** One GPU create attempt, so that a sandbox still queued at the scheduling deadline can be found. */
 export const ATTEMPT_TAG = "openlattice-attempt";
 
@@ -19,6 +23,8 @@ export const RESERVED_TAGS: ReadonlySet<string> = new Set([
   IDEMPOTENCY_TAG,
   TAILSCALE_TAG,
   ATTEMPT_TAG,
+  DEADLINE_TAG,
+  LIFETIME_TAG,
 ]);
 
 /** The caller's labels: the tags minus the ones openlattice adds. */

@@ -64,4 +64,13 @@ export interface ModalProviderOptions {
   /** Upper bound of the SDK's waits on server throttling, in seconds. Default 60 (the SDK waits forever). */
   maxThrottleWaitSecs?: number;
   tailscale?: ModalTailscaleOptions;
+  /**
+   * Offer the `lifetime` extension. Modal cannot move a running sandbox's timeout, so each
+   * sandbox is then created with Modal's timeout at `limitSeconds` from creation (default and
+   * most 86400, Modal's maximum), a hard backstop, and its main process is a small `sh`
+   * supervisor that ends it at its deadline (`duration.maxSeconds`, movable with
+   * `lifetime.extend` up to the limit). The deadline is kept inside the sandbox, so code
+   * running there can move it too, up to the backstop. Default: not offered.
+   */
+  extendableLifetime?: boolean | { limitSeconds?: number };
 }

@@ -3,8 +3,10 @@ import path from "node:path";
 import {
   type Capabilities,
   checkSpecAgainstCapabilities,
+  EXTENSION_NAMES,
   type ExecOptions,
   type ExecResult,
+  type ExtensionName,
   type ExtensionOf,
   type HealthReport,
   hasErrorCode,
@@ -26,17 +28,16 @@ import { DEFAULT_IMAGE, modalCapabilities } from "./capabilities.js";
 import { toCreateParams } from "./create-params.js";
 import { DEFAULT_GPU_SCHEDULING_TIMEOUT_MS } from "./create-sandbox.js";
 import { DEFAULT_LIFETIME_SECONDS } from "./durations.js";
-import { createFilesExtension } from "./files-extension.js";
 import { DEFAULT_GPU_TYPE, normalizeGpuType, validateGpu } from "./gpu.js";
 import { checkHealth, DEFAULT_HEALTH_TIMEOUT_MS } from "./health-check.js";
 import { inspectSandbox } from "./inspect-sandbox.js";
 import { findByIdempotencyKey, listSandboxes } from "./list-sandboxes.js";
 import { mapModalError } from "./map-modal-error.js";
 import { buildModalClient } from "./modal-client.js";
+import { ModalExtensions } from "./modal-extensions.js";
 import type { ModalProviderOptions } from "./modal-provider-options.js";
 import { ModalResources } from "./modal-resources.js";
-import { createNetworkExtension } from "./network-extension.js";
-import { checkProviderOptions } from "./provider-options-check.js";
+import { checkProviderOptions, lifetimeLimitSeconds } from "./provider-options-check.js";
 import { type ProvisionContext, provisionSandbox } from "./provision-flow.js";
 import { runExec } from "./run-exec.js";
 import { SandboxRegistry } from "./sandbox-registry.js";
@@ -62,17 +63,22 @@ export class ModalProvider implements Provider {
   readonly #owner: string;
   readonly #runId: string;
   readonly #fallbacks: readonly string[];
+  readonly #lifetimeLimit: number | undefined;
   #client: { client: ModalClient; reportsCreations: boolean } | undefined;
   readonly #resources: ModalResources;
   readonly #registry = new SandboxRegistry(() => this.client);
   readonly #workdirs = new Map<string, Promise<string>>();
   readonly #idempotent = new Map<string, Promise<SandboxNode>>();
+  readonly #extensions = new ModalExtensions();
 
   constructor(options: ModalProviderOptions = {}) {
     checkProviderOptions(options);
     this.#options = options;
-    const duration = options.defaultDurationSeconds ?? DEFAULT_LIFETIME_SECONDS;
-    this.capabilities = modalCapabilities(duration, this.#options.defaultImage ?? DEFAULT_IMAGE);
+    this.#lifetimeLimit = lifetimeLimitSeconds(options);
+    const duration =
+      options.defaultDurationSeconds ??
+      Math.min(DEFAULT_LIFETIME_SECONDS, this.#lifetimeLimit ?? DEFAULT_LIFETIME_SECONDS);
+    this.capabilities = modalCapabilities(duration, this.#options.defaultImage ?? DEFAULT_IMAGE, this.#lifetimeLimit);
     this.#fallbacks = (options.gpuFallbacks ?? []).map((type, index) => {
       const normalized = normalizeGpuType(type);
       validateGpu(normalized, 1, `gpuFallbacks[${index}]`);
@@ -140,6 +146,7 @@ export class ModalProvider implements Provider {
     } finally {
       this.#registry.forget(externalId);
       this.#workdirs.delete(externalId);
+      this.#extensions.forget(externalId);
     }
   };
 
@@ -186,21 +193,16 @@ export class ModalProvider implements Provider {
     );
 
   getExtension = <K extends string>(externalId: string, name: K): ExtensionOf<K> => {
-    if (name === "files") {
-      return createFilesExtension({
-        externalId,
-        sandbox: () => this.#registry.handle(externalId),
-        workdir: () => this.#workdir(externalId),
-      }) as ExtensionOf<K>;
-    }
-    if (name === "network") {
-      return createNetworkExtension(
-        externalId,
-        () => this.#registry.handle(externalId),
-        () => this.#registry.meta(externalId)?.ports,
-      ) as ExtensionOf<K>;
-    }
-    return undefined as ExtensionOf<K>;
+    if (!(EXTENSION_NAMES as readonly string[]).includes(name)) return undefined as ExtensionOf<K>;
+    return this.#extensions.get(name as ExtensionName, {
+      externalId,
+      capabilities: this.capabilities,
+      sandbox: () => this.#registry.handle(externalId),
+      workdir: () => this.#workdir(externalId),
+      ports: () => this.#registry.meta(externalId)?.ports,
+      createdAt: async () =>
+        (await this.#registry.metaOrTags(externalId, await this.#registry.handle(externalId))).createdAt,
+    }) as ExtensionOf<K>;
   };
 
   /**
@@ -245,6 +247,7 @@ export class ModalProvider implements Provider {
       runId: this.#runId,
       createdAt,
       tailscaleProxyPort: this.#options.tailscale?.proxyPort ?? 1055,
+      lifetimeLimitSeconds: this.#lifetimeLimit,
     };
   }
 

@@ -28,6 +28,22 @@ export function checkProviderOptions(options: ModalProviderOptions): void {
       "must be null (keep) or a whole number of seconds in ms (a multiple of 1000, at least 1000)",
     );
   }
+  const lifetime = options.extendableLifetime;
+  if (lifetime !== undefined && typeof lifetime !== "boolean") {
+    if (typeof lifetime !== "object" || lifetime === null) {
+      throw fail("extendableLifetime", "must be a boolean or { limitSeconds }");
+    }
+    const limit = lifetime.limitSeconds;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIFETIME_SECONDS)) {
+      throw fail(
+        "extendableLifetime.limitSeconds",
+        `must be a whole number of seconds from 1 to ${MAX_LIFETIME_SECONDS}`,
+      );
+    }
+    if (limit !== undefined && duration !== undefined && duration > limit) {
+      throw fail("defaultDurationSeconds", `must not exceed extendableLifetime.limitSeconds (${limit})`);
+    }
+  }
   const port = options.tailscale?.proxyPort;
   if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
     throw fail("tailscale.proxyPort", "must be a port number from 1 to 65535");
@@ -36,4 +52,11 @@ export function checkProviderOptions(options: ModalProviderOptions): void {
   if (ready !== undefined && (!Number.isInteger(ready) || ready < 1000)) {
     throw fail("tailscale.readyTimeoutMs", "must be a whole number of milliseconds, at least 1000");
   }
+}
+
+/** The lifetime limit when lifetimes are extendable (`extendableLifetime`), else undefined. */
+export function lifetimeLimitSeconds(options: ModalProviderOptions): number | undefined {
+  const lifetime = options.extendableLifetime;
+  if (lifetime === undefined || lifetime === false) return undefined;
+  return (lifetime === true ? undefined : lifetime.limitSeconds) ?? MAX_LIFETIME_SECONDS;
 }

@@ -7,7 +7,7 @@ import {
 } from "@openlattice/core";
 import type { Sandbox } from "modal";
 import { ModalExecProcess } from "./exec-process.js";
-import { argvLength, envTransport, SDK_ARGV_LIMIT } from "./exec-wrappers.js";
+import { argvLength, envTransport, ptySizedArgv, SDK_ARGV_LIMIT } from "./exec-wrappers.js";
 
 /** Exit code reported for a command killed at its deadline (SIGKILL). */
 const KILLED = 137;
@@ -23,6 +23,9 @@ const DRAIN_AFTER_KILL_MS = 2000;
  *
  * Timeouts keep millisecond precision: the wire takes whole seconds (rounded up, the server's
  * backstop), and at `timeoutMs` the provider kills the command's process tree itself.
+ *
+ * With `pty`, the command runs under Modal's terminal sized to `cols`x`rows`, `stdin` is typed
+ * into it and followed by Ctrl-D (end of input on a terminal).
  */
 export async function runExec(
   sandbox: Sandbox,
@@ -33,12 +36,15 @@ export async function runExec(
   request.signal?.throwIfAborted();
   // The SDK refuses argv totalling 64 KiB or more; longer argv travels in the environment.
   const transported = argvLength(request.argv) >= SDK_ARGV_LIMIT ? envTransport(request.argv) : undefined;
+  const argv = transported?.argv ?? request.argv;
   const process = await ModalExecProcess.start(sandbox, {
-    argv: transported?.argv ?? request.argv,
+    // Modal's PTY is always 80x24: the command's terminal is sized inside the sandbox first.
+    argv: request.pty ? ptySizedArgv(argv, request.pty) : argv,
     env: { ...request.env, ...transported?.env },
     workdir,
     timeoutSecs: request.timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(request.timeoutMs / 1000)),
     killable: request.timeoutMs !== undefined || request.signal !== undefined,
+    pty: request.pty !== undefined,
   });
   const { stdout, stderr } = collectorsFor(request);
   // Failures writing stdin (the command closed it, or ended) are the command's business.

@@ -20,7 +20,10 @@ describe("0.0.3: constructor and capabilities", () => {
     expect(caps.gpu).toBe(true);
     expect(caps.tailscale).toBe(true);
     expect(caps.persistentStorage).toBe(false);
-    expect(caps.extensions).toEqual(["files", "network"]);
+    expect(caps.extensions).toEqual(["files", "network", "processes", "fileStreams", "fileWatch"]);
+    expect(caps.pty).toBe(true);
+    // Modal cannot move a running sandbox's timeout: lifetime only on request (extendableLifetime).
+    expect(caps.limitations?.lifetime).toMatch(/cannot extend/);
     expect(caps.constraints.gpuTypes).toContain("T4");
     expect(caps.constraints.maxDurationSeconds).toBe(24 * 3600);
     expect(caps.constraints.defaultImage).toBe("python:3.12-slim");
