@@ -2,38 +2,38 @@
  * The local engine v2 figures (issue #12): exec, TTI, pooled and cold bursts, idle cost and
  * streaming, each printed as a ratio to a baseline measured interleaved in the same run.
  *
- *   pnpm --filter @openlattice/benchmarks run engine              # full (about 5 minutes on 2 cores)
- *   pnpm --filter @openlattice/benchmarks run engine --quick      # small counts
- *   pnpm --filter @openlattice/benchmarks run engine --tier none  # the none tier
+ *   npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine              # full (about 5 minutes on 2 cores)
+ *   npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine --quick      # small counts
+ *   npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine --tier none  # the none tier
  *
- * Like `pnpm bench`, it writes to `reports/bench/` (git ignores it) unless `--update-figures`
- * asks it to replace the committed figures in `benchmarks/results/` (full runs only).
+ * The JSON goes to reports/bench/ (git ignores it) unless `--update-figures` publishes a full run
+ * to benchmarks/results/, which the README cites; `--out <dir>` picks another folder.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseFlags } from "./harness/args.ts";
 import { round } from "./harness/stats.ts";
 import { engineRatios, runLocalEngine } from "./suites/local-engine.ts";
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    tier: { type: "string", default: "namespace" },
-    out: { type: "string" },
-    "update-figures": { type: "boolean", default: false },
-  },
+const USAGE = "engine [--quick] [--tier namespace|none] [--out <dir> | --update-figures]";
+const values = parseFlags(USAGE, {
+  quick: { type: "boolean", default: false },
+  tier: { type: "string", default: "namespace" },
+  out: { type: "string" },
+  "update-figures": { type: "boolean", default: false },
 });
-const refuse = (message: string): never => {
-  console.error(`engine [--quick] [--tier namespace|none] [--out <dir> | --update-figures]: ${message}`);
+function refuse(message: string): never {
+  console.error(`${message}\nusage: ${USAGE}`);
   process.exit(2);
-};
+}
+if (values.tier !== "namespace" && values.tier !== "none")
+  refuse(`--tier must be namespace or none, not "${values.tier}"`);
 if (values["update-figures"] && values.quick)
   refuse("--update-figures needs a full run: quick counts are not published");
 if (values["update-figures"] && values.out) refuse("--update-figures writes benchmarks/results/; drop --out");
-if (values.tier !== "namespace" && values.tier !== "none") refuse(`--tier ${values.tier}: use namespace or none`);
-const tier = values.tier === "none" ? "none" : "namespace";
+const tier = values.tier;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.resolve(
   values["update-figures"] ? path.join(here, "results") : (values.out ?? path.join(here, "..", "reports", "bench")),

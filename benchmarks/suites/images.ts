@@ -104,7 +104,7 @@ function skopeoCopy(reference: string, layout: string) {
 }
 
 /** Builds the image with umoci (an independent image builder): one layer of host files. */
-async function buildImage(work: string): Promise<{ layout: string; files: number; compressedBytes: number }> {
+export async function buildImage(work: string): Promise<{ layout: string; files: number; compressedBytes: number }> {
   const layout = path.join(work, "layout");
   const bundle = path.join(work, "bundle");
   await run("umoci", ["init", "--layout", layout], { env: TOOLS_ENV });
@@ -127,7 +127,7 @@ async function buildImage(work: string): Promise<{ layout: string; files: number
   return { layout, files: files ?? 0, compressedBytes: bytes ?? 0 };
 }
 
-async function startRegistry(work: string): Promise<{ host: string; stop(): Promise<void> }> {
+export async function startRegistry(work: string): Promise<{ host: string; stop(): Promise<void> }> {
   const config = path.join(work, "registry.yml");
   writeFileSync(
     config,

@@ -9,7 +9,12 @@ import { afterAll, describe, expect, it } from "vitest";
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const root = path.resolve(dir, "..");
 const cache = mkdtempSync(path.join(os.tmpdir(), "ol-bench-smoke-"));
-afterAll(() => rmSync(cache, { recursive: true, force: true }));
+const engineOut = mkdtempSync(path.join(os.tmpdir(), "ol-bench-engine-"));
+afterAll(() => {
+  rmSync(cache, { recursive: true, force: true });
+  rmSync(engineOut, { recursive: true, force: true });
+});
+const tsx = path.join(dir, "node_modules", ".bin", "tsx");
 
 /**
  * Runs a command exactly as benchmarks/README.md writes it, from the repository root (the
@@ -64,6 +69,19 @@ describe("benchmarks (quick mode, so the runner never rots; timings are not asse
     expect(typeof results.suites).toBe("object");
   });
 
+  it("the engine figures refuse a bad tier and quick counts for publishing, before measuring anything", () => {
+    const before = committedFigures();
+    for (const [flags, message] of [
+      ["--tier nones", '--tier must be namespace or none, not "nones"'],
+      ["--quick --update-figures", "--update-figures needs a full run"],
+    ]) {
+      const run = runDocumented(`npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine ${flags}`, 60_000);
+      expect(run.status, run.stderr).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
+    expect(committedFigures()).toEqual(before);
+  });
+
   it("refuses to publish quick counts as the committed figures, before measuring anything", () => {
     const before = committedFigures();
     const run = runDocumented("npx -y pnpm@10.34.9 bench --quick --update-figures", 60_000);
@@ -83,15 +101,14 @@ describe("benchmarks (quick mode, so the runner never rots; timings are not asse
   });
 
   it("the local engine figures run end to end (quick mode: every run succeeds, every figure is finite)", () => {
-    // Written where the committed figures are not (--out), so a quick run cannot replace them.
-    const out = mkdtempSync(path.join(cache, "engine-"));
-    const run = runDocumented(
-      `npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine --quick --tier none --out ${out}`,
-      240_000,
+    const run = spawnSync(
+      tsx,
+      ["--conditions=@openlattice/source", "--expose-gc", "engine.ts", "--quick", "--tier", "none", "--out", engineOut],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: cache }, timeout: 240_000 },
     );
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    const file = readdirSync(out).find((name) => name.startsWith("engine-none-") && name.endsWith("-quick.json"));
-    const { results, ratios } = JSON.parse(readFileSync(path.join(out, file!), "utf8"));
+    const file = readdirSync(engineOut).find((name) => name.startsWith("engine-none-") && name.endsWith("-quick.json"));
+    const { results, ratios } = JSON.parse(readFileSync(path.join(engineOut, file!), "utf8"));
     for (const burst of [results.pooledBurst, results.coldBurst]) expect(burst.succeeded).toBe(burst.runs);
     expect(Object.values(ratios).every((value) => typeof value === "number")).toBe(true);
     expect(results.streaming.bytes.mibPerSecond).toBeGreaterThan(0);

@@ -75,6 +75,11 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   },
   // Rewrites README.md from the last whole run's report: run verbatim on a scratch copy.
   "npx -y pnpm@10.34.9 docs:providers": { kind: "covered", by: "scripts/test/provider-matrix.test.ts" },
+  // README.md and examples/README.md: run against an image of a loopback registry (CI has no Docker Hub).
+  "npx -y pnpm@10.34.9 --filter @openlattice/examples run registry-image python:3.12-slim": {
+    kind: "covered",
+    by: "examples/test/registry-image.test.ts",
+  },
   "OPENLATTICE_DOC_COMMANDS=slow npx -y pnpm@10.34.9 doc-commands": { kind: "self" },
 
   // benchmarks/README.md
@@ -97,9 +102,9 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   },
   "npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run engine": {
     kind: "slow",
-    why: "the full local engine benchmark takes about 5 minutes (its quick mode is in bench-smoke)",
+    why: "the full engine figures take about 5 minutes",
     timeoutMs: 900_000,
-    expect: { output: [/ratio: /, /wrote .*reports\/bench\/engine-namespace-/] },
+    expect: { output: [/cold TTI p50/, /load average/] },
   },
   "npx -y pnpm@10.34.9 --filter @openlattice/benchmarks run interactive": {
     kind: "slow",
@@ -116,14 +121,6 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
   "npx -y pnpm@10.34.9 soak --seconds 15 --concurrency 3": {
     kind: "covered",
     by: "benchmarks/test/bench-smoke.test.ts",
-  },
-
-  // packages/local/README.md
-  "npx -y pnpm@10.34.9 --filter @openlattice/local run build": {
-    kind: "slow",
-    why: "rebuilds (tsup cleans dist/) the package the other documented commands run from; every pnpm test runs this build first",
-    timeoutMs: 300_000,
-    expect: { notOutput: [/ERR_PNPM/] },
   },
 
   // examples/README.md
@@ -185,6 +182,14 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     env: OFFLINE,
     note: "Modal credentials are removed: the live tests would create billable sandboxes",
     expect: { output: [/Test Files\s+\S*\s*\d+ passed/] },
+  },
+
+  // packages/local/README.md
+  "npx -y pnpm@10.34.9 --filter @openlattice/local run build": {
+    kind: "slow",
+    why: "every pnpm test runs this build script already (pnpm -r run build); 1-3 minutes again",
+    timeoutMs: 300_000,
+    expect: { writes: ["packages/local/dist/index.js"], notOutput: [/ERR_PNPM/] },
   },
 
   // docs/implementing-a-provider.md

@@ -22,12 +22,11 @@ const scripts = (manifest: string): Record<string, string> =>
 function scriptOf(command: string): { manifest: string; script: string } | undefined {
   const filtered = /npx -y pnpm@10\.34\.9 --filter @openlattice\/(\S+) run (\S+)/.exec(command);
   if (filtered) {
-    // Workspace packages live at the top level (conformance, examples, benchmarks) or in packages/.
-    const name = filtered[1] as string;
-    const manifest = existsSync(path.join(root, name, "package.json"))
-      ? `${name}/package.json`
-      : `packages/${name}/package.json`;
-    return { manifest, script: filtered[2] as string };
+    // Published packages live under packages/, the others (examples, benchmarks, conformance) at the top.
+    const dir = [`packages/${filtered[1]}`, filtered[1] as string].find((candidate) =>
+      existsSync(path.join(root, candidate, "package.json")),
+    );
+    return { manifest: `${dir ?? filtered[1]}/package.json`, script: filtered[2] as string };
   }
   const rootScript = /npx -y pnpm@10\.34\.9 ([a-z][\w:-]*)/.exec(command.split("&&").at(-1) ?? "");
   // pnpm's own commands that the docs use on purpose; any other word must be a script.
@@ -131,10 +130,13 @@ function defineRuns(commands: readonly string[]): void {
   }
 }
 
-/** An install may relink node_modules under the other commands' feet: those run alone, first. */
-const installs = unique.filter((command) => /pnpm@10\.34\.9 install\b/.test(command));
+/**
+ * An install relinks node_modules and a build empties dist/ under the other commands' feet:
+ * those run alone, first.
+ */
+const installs = unique.filter((command) => /pnpm@10\.34\.9 (install\b|.* run build$)/.test(command));
 
-describe("documented install commands run as written, one at a time", () => defineRuns(installs));
+describe("documented install and build commands run as written, one at a time", () => defineRuns(installs));
 
 // Concurrent: typedoc is CPU-bound while the examples mostly wait on sandboxes, so two cores
 // finish them sooner together (maxConcurrency in vitest.config.ts bounds the overlap).

@@ -10,8 +10,8 @@ import { PROCESS_RING_BYTES } from "./agent/protocol.js";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
 import { describeSeccomp, type SeccompPlan } from "./host/seccomp.js";
+import { PROVIDER_IMAGE_KINDS } from "./images/provider/provider-images.js";
 import type { IsolationTier } from "./options.js";
-import { IMAGE_KINDS } from "./sandbox/images.js";
 import { MAX_FILE_BYTES } from "./sandbox/local-sandbox.js";
 
 function architectures(): Architecture[] {
@@ -112,7 +112,7 @@ export function buildCapabilities(
       maxMemoryMiB: Math.floor(os.totalmem() / (1024 * 1024)),
       maxFileBytes: MAX_FILE_BYTES,
       processOutputBufferBytes: PROCESS_RING_BYTES,
-      imageKinds: tier === "namespace" ? [...IMAGE_KINDS] : ["host"],
+      imageKinds: tier === "namespace" ? [...PROVIDER_IMAGE_KINDS] : ["host"],
       defaultImage: "host",
     },
     limitations,

@@ -23,6 +23,9 @@ export {
   type ResolvedImage,
   type ResolveOptions,
 } from "./images/index.js";
+export { imageProgressPrinter } from "./images/provider/progress-printer.js";
+export type { ProviderImageOptions } from "./images/provider/provider-image-options.js";
+export type { ImageProgressEvent } from "./images/provider/provider-images.js";
 export { LocalProvider, type PruneOptions, pruneSnapshots } from "./local-provider.js";
 export {
   defaultStateDir,

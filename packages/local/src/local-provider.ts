@@ -22,6 +22,8 @@ import {
 import { buildCapabilities } from "./capabilities.js";
 import { asSandboxError } from "./errors.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
+import type { PruneImagesResult } from "./images/image-store-options.js";
+import { ProviderImages } from "./images/provider/provider-images.js";
 import {
   checkOptions,
   type IsolationTier,
@@ -76,6 +78,9 @@ export class LocalProvider implements Provider {
   private readonly retired = new Set<string>();
   private readonly pool: WarmPool | undefined;
   private readonly ready: Promise<ReapReport>;
+  private readonly images: ProviderImages;
+  /** Image digest of each live sandbox of a cached image, kept by `pruneImages`. */
+  private readonly imageInUse = new Map<string, string>();
 
   constructor(options: LocalProviderOptions = {}) {
     checkOptions(options, PROVIDER);
@@ -96,6 +101,12 @@ export class LocalProvider implements Provider {
     // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
     this.layout = openStateLayout(this.options.stateDir, this.tier === "namespace" && this.probe.root);
     this.store = new SnapshotStore(this.layout.snapshots);
+    const asRoot = this.tier === "namespace" && this.probe.root;
+    this.images = new ProviderImages(
+      this.options.stateDir,
+      this.options.images,
+      asRoot ? { uid: hostUid, gid: hostUid } : undefined,
+    );
     this.snapshots = new SnapshotService(this.store);
     this.environment = {
       provider: PROVIDER,
@@ -165,9 +176,10 @@ export class LocalProvider implements Provider {
   }
 
   private async create(spec: ValidProvisionSpec, options: ProvisionOptions, manifest?: SnapshotManifest) {
-    const image = admitSpec(spec, this.tier, this.capabilities, this.probe);
+    admitSpec(spec, this.tier, this.capabilities, this.probe);
     await this.ready;
     options.signal?.throwIfAborted();
+    const image = await this.images.prepare(spec.runtime?.image, options.signal);
     const pooled = !manifest && poolCompatible(spec) ? this.pool?.take() : undefined;
     if (pooled) {
       try {
@@ -186,10 +198,12 @@ export class LocalProvider implements Provider {
       onEnded: (ended) => this.retire(ended),
     });
     this.pending.set(id, starting);
+    if (image.kind === "image") this.imageInUse.set(id, image.digest);
     let sandbox: LocalSandbox;
     try {
       sandbox = await starting;
     } catch (error) {
+      this.imageInUse.delete(id);
       throw asSandboxError(error, "could not start the sandbox", options.signal);
     } finally {
       this.pending.delete(id);
@@ -252,6 +266,7 @@ export class LocalProvider implements Provider {
   /** Drops an ended sandbox's heavy state; after `MAX_RETIRED` newer ones it is forgotten entirely. */
   private retire(sandbox: LocalSandbox): void {
     if (this.retired.has(sandbox.id)) return;
+    this.imageInUse.delete(sandbox.id);
     sandbox.statCache = new Map();
     this.retired.add(sandbox.id);
     for (const oldest of this.retired) {
@@ -288,6 +303,14 @@ export class LocalProvider implements Provider {
   /** Deletes old snapshots, keeping the newest `keepLast`; blobs still referenced stay. */
   pruneSnapshots(options: PruneOptions): Promise<PruneResult> {
     return pruneSnapshotStore(this.store, options);
+  }
+
+  /**
+   * Removes cached images but the `keepLast` most recently used (and those of live sandboxes),
+   * then every layer no kept image needs.
+   */
+  pruneImages(options: { keepLast: number }): Promise<PruneImagesResult> {
+    return this.images.prune(options?.keepLast, [...new Set(this.imageInUse.values())]);
   }
 
   /** Snapshots in the state dir, oldest first, as refs. */

@@ -3,6 +3,7 @@ import path from "node:path";
 import { InvalidArgumentError } from "@openlattice/core";
 import { DEFAULT_HOST_ID_RANGE, type HostIdRange, subordinateRange } from "./host/host-ids.js";
 import type { SeccompOption } from "./host/seccomp.js";
+import type { ProviderImageOptions } from "./images/provider/provider-image-options.js";
 
 /** Which isolation tier to use: `auto` picks `namespace` when the probe succeeds, else `none`. */
 export type IsolationPreference = "auto" | "namespace" | "none";
@@ -25,7 +26,7 @@ export interface WarmPoolOptions {
 }
 
 /** Options of `new LocalProvider(options)`. Every field is optional. */
-export interface LocalProviderOptions {
+export interface LocalProviderOptions extends ProviderImageOptions {
   /** Isolation tier; default `auto`. Asking for `namespace` where it is unavailable throws `unsupported`. */
   isolation?: IsolationPreference;
   /**
@@ -98,6 +99,7 @@ export interface ResolvedOptions {
   readonly agentBinary: string | undefined;
   readonly seccomp: SeccompOption | undefined;
   readonly allowHostLoopback: boolean;
+  readonly images: ProviderImageOptions;
 }
 
 /** The default state directory: the user's cache directory, as each platform defines it. */
@@ -144,5 +146,6 @@ export function resolveOptions(options: LocalProviderOptions = {}): ResolvedOpti
     agentBinary: options.agentBinary,
     seccomp: options.seccomp,
     allowHostLoopback: options.allowHostLoopback === true,
+    images: { imageRoots: options.imageRoots, images: options.images, onImageProgress: options.onImageProgress },
   };
 }

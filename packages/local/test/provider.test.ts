@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { assertProvider, hasErrorCode, parseProvisionSpec } from "@openlattice/core";
 import { describe, expect, it } from "vitest";
@@ -80,11 +81,11 @@ describe("LocalProvider", () => {
     }
   });
 
-  it("a registry image fails with unsupported and says what works", async () => {
+  it("a registry image in the none tier fails with unsupported and says why", async () => {
     const provider = new LocalProvider({ isolation: "none", stateDir: tempStateDir() });
     const error = await provider.provision({ runtime: { image: "python:3.12" } }).catch((e: unknown) => e);
     expect(hasErrorCode(error, "unsupported")).toBe(true);
-    expect((error as Error).message).toMatch(/host.*dir:.*tar:/);
+    expect((error as Error).message).toMatch(/registry images need the namespace tier/);
   });
 
   it("a GPU spec fails with unsupported naming the missing devices when there are none", async () => {
@@ -115,7 +116,8 @@ describe("LocalProvider", () => {
 });
 
 describe.skipIf(skipNamespace)(`images and workdirs (namespace tier)${SKIP_REASON}`, () => {
-  const provider = lazyProvider("namespace");
+  // Host-path images must lie under an operator's image root: the rootfs fixtures are in tmp.
+  const provider = lazyProvider("namespace", { imageRoots: [os.tmpdir()] });
 
   it("dir: runs a rootfs directory read-only", async () => {
     const root = buildRootfs();
@@ -130,7 +132,7 @@ describe.skipIf(skipNamespace)(`images and workdirs (namespace tier)${SKIP_REASO
     expect(result.stderr).toMatch(/Read-only|Permission denied/);
   });
 
-  it("tar: extracts a rootfs tarball once and runs it", async () => {
+  it("tar: extracts a rootfs tarball once and runs it, with a writable root of its own", async () => {
     const root = buildRootfs();
     const tarball = path.join(path.dirname(root), "rootfs.tar");
     execFileSync("tar", ["-cf", tarball, "-C", root, "."]);
@@ -140,6 +142,9 @@ describe.skipIf(skipNamespace)(`images and workdirs (namespace tier)${SKIP_REASO
     for (const node of [first, second]) {
       expect((await p.exec(node.externalId, ["/bin/cat", "/image-marker"])).stdout).toBe("from the image\n");
     }
+    await p.exec(first.externalId, ["/bin/sh", "-c", "echo changed > /image-marker"]);
+    expect((await p.exec(first.externalId, ["/bin/cat", "/image-marker"])).stdout).toBe("changed\n");
+    expect((await p.exec(second.externalId, ["/bin/cat", "/image-marker"])).stdout).toBe("from the image\n");
     await expect(p.provision({ runtime: { image: "dir:relative/path" } })).rejects.toMatchObject({
       code: "invalid_argument",
     });

@@ -82,8 +82,8 @@ describe("spec translation", () => {
 
 describe("backend failures", () => {
   test("a sandbox the backend cannot create fails provision with the backend's reason, typed", async () => {
-    // The local backend refuses registry references: the emulator passes its refusal on.
-    const strict = await startTestEmulator({ imageForTag: () => "docker.io/library/alpine:3.21" });
+    // The local backend refuses host-path images outside its image roots: the emulator passes its refusal on.
+    const strict = await startTestEmulator({ imageForTag: () => "dir:/" });
     try {
       const error = await providerFor(strict)
         .provision({})

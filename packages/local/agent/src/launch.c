@@ -98,6 +98,7 @@ int prepare_process(int argc, char **argv, int *next, int serving) {
   char *roots[MAX_ROOT_ARGS];
   int root_count = 0;
   long uid = -1, gid = -1, value;
+  const char *overlay = NULL;
   int i = 2;
   for (; i < argc; i++) {
     const char *opt = argv[i];
@@ -134,6 +135,8 @@ int prepare_process(int argc, char **argv, int *next, int serving) {
       if (parse_int(arg, 0, 0x7fffffff, &uid) < 0) return errno = EINVAL, fail("bad", opt);
     } else if (strcmp(opt, "--gid") == 0) {
       if (parse_int(arg, 0, 0x7fffffff, &gid) < 0) return errno = EINVAL, fail("bad", opt);
+    } else if (strcmp(opt, "--overlay") == 0 && !serving) {
+      overlay = arg;
     } else if (strcmp(opt, "--root") == 0 && serving) {
       if (root_count == MAX_ROOT_ARGS || arg[0] != '/') return errno = EINVAL, fail("bad", opt);
       roots[root_count++] = (char *)arg;
@@ -151,6 +154,7 @@ int prepare_process(int argc, char **argv, int *next, int serving) {
   }
   qsort(keep, (size_t)count + 4, sizeof keep[0], by_value);
   close_except(keep, count + 4);
+  if (overlay && mount_overlay_root(overlay) < 0) return -1;
   if (serving && fcntl(SOCK_FD, F_GETFD) < 0) return fail("no host socket on", "fd 3");
   if (resolve_init(roots, root_count) < 0) return errno = EINVAL, fail("too many", "--root");
   return 0;

@@ -1,3 +1,4 @@
+import type { RootLayer } from "../sandbox/image-layer.js";
 import type { ImageMount } from "../sandbox/images.js";
 import type { WorkspacePlan } from "../sandbox/workdir.js";
 import type { AgentLaunch } from "./agent-hub.js";
@@ -9,6 +10,8 @@ export const AGENT_IN_SANDBOX = "/run/openlattice/agent";
 const AGENT_FD = 10;
 /** Descriptor the launcher opens the seccomp filter on, for bwrap to load (`--seccomp`). */
 const SECCOMP_FD = 11;
+/** Descriptor the launcher opens an image's shared rootfs on, as the overlay's lower layer. */
+const LOWER_FD = 12;
 
 /** What shapes one namespace sandbox. */
 export interface NamespacePlan {
@@ -20,8 +23,14 @@ export interface NamespacePlan {
   readonly workspace: WorkspacePlan;
   /** Host directory bound writable at `workspace.mountPoint`. */
   readonly workspaceHost: string;
-  /** Uid and gid commands run as inside. */
+  /** Uid (and, unless `sandboxGid` says otherwise, gid) commands run as inside. */
   readonly sandboxUid: number;
+  readonly sandboxGid?: number | undefined;
+  /**
+   * An image's writable root: the launcher mounts an overlay of `lowerDir` (read-only, shared)
+   * and the layer's upper directory at `layer.merged`, which becomes `/` (instead of `image`).
+   */
+  readonly rootOverlay?: { readonly lowerDir: string; readonly layer: RootLayer } | undefined;
   readonly tmpSizeBytes: number;
   /** Size of the `/dev/shm` tmpfs. */
   readonly shmSizeBytes: number;
@@ -46,7 +55,9 @@ export interface NamespacePlan {
  */
 export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
   const uid = String(plan.sandboxUid);
+  const gid = String(plan.sandboxGid ?? plan.sandboxUid);
   const workspace = plan.workspace;
+  const overlay = plan.rootOverlay;
   const bwrap = [
     "--unshare-all",
     ...(plan.shareNet ? ["--share-net"] : []),
@@ -54,15 +65,17 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
     "--uid",
     uid,
     "--gid",
-    uid,
+    gid,
     "--die-with-parent",
     "--new-session",
     "--as-pid-1",
     "--hostname",
     "sandbox",
-    ...plan.image.flatMap((mount) =>
-      mount.type === "symlink" ? ["--symlink", mount.target, mount.dest] : ["--ro-bind", mount.source, mount.dest],
-    ),
+    ...(overlay
+      ? ["--bind", overlay.layer.merged, "/"]
+      : plan.image.flatMap((mount) =>
+          mount.type === "symlink" ? ["--symlink", mount.target, mount.dest] : ["--ro-bind", mount.source, mount.dest],
+        )),
     "--perms",
     "1777",
     "--size",
@@ -98,8 +111,8 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
     String(AGENT_FD),
     AGENT_IN_SANDBOX,
     // bwrap's root is a tmpfs the sandbox user owns: read-only once every mount point exists.
-    "--remount-ro",
-    "/",
+    // An image's overlay root stays writable: that is what its upper layer is for.
+    ...(overlay ? [] : ["--remount-ro", "/"]),
     "--chdir",
     workspace.workdir,
     // Loaded last, right before bwrap execs the agent: every mount above is made by then, and
@@ -118,7 +131,11 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
       "--fd",
       `${AGENT_FD}:${plan.agentBinary}`,
       ...(plan.seccompFilter ? ["--fd", `${SECCOMP_FD}:${plan.seccompFilter}`] : []),
+      ...(overlay ? ["--fd", `${LOWER_FD}:${overlay.lowerDir}`] : []),
       ...(root ? ["--uid", String(root.hostUid), "--gid", String(root.hostUid)] : []),
+      ...(overlay
+        ? ["--overlay", `${LOWER_FD}:${overlay.layer.upper}:${overlay.layer.work}:${overlay.layer.merged}`]
+        : []),
       "--",
       plan.bwrap,
       ...bwrap,

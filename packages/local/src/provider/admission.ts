@@ -1,8 +1,9 @@
 import { type Capabilities, CapacityError, UnsupportedError, type ValidProvisionSpec } from "@openlattice/core";
 import { checkEnforceable } from "../capabilities.js";
 import type { IsolationProbe } from "../host/probe.js";
+import { ProviderImages } from "../images/provider/provider-images.js";
+import type { ImageSource } from "../images/reference.js";
 import type { IsolationTier } from "../options.js";
-import { type ImageRef, parseImage } from "../sandbox/images.js";
 
 const PROVIDER = "local";
 
@@ -15,13 +16,13 @@ export function admitSpec(
   tier: IsolationTier,
   capabilities: Capabilities,
   probe: IsolationProbe,
-): ImageRef {
+): ImageSource {
   checkEnforceable(spec, probe, PROVIDER);
-  const image = parseImage(spec.runtime?.image, PROVIDER);
+  const image = ProviderImages.parse(spec.runtime?.image);
   if (tier === "none" && image.kind !== "host") {
     throw new UnsupportedError(
       "image",
-      `runtime.image: ${image.kind}: images need the namespace tier; this provider runs the none tier (${capabilities.limitations?.isolation ?? ""})`,
+      `runtime.image: ${image.kind === "registry" ? "registry" : `${image.kind}:`} images need the namespace tier; this provider runs the none tier (${capabilities.limitations?.isolation ?? ""})`,
       { provider: PROVIDER },
     );
   }

@@ -15,11 +15,12 @@ import { execThroughAgent } from "../agent/agent-exec.js";
 import { startMainProcess } from "../agent/agent-main-process.js";
 import { asSandboxError } from "../errors.js";
 import { createFilesExtension, type FilesBinding } from "../files/files-extension.js";
+import type { PreparedImage } from "../images/provider/provider-images.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { leaseHostUid } from "./host-uid-lease.js";
-import type { ImageRef } from "./images.js";
+import { removeRootLayer, rootLayerOf } from "./image-layer.js";
 import { flagOomKill } from "./oom-kills.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
@@ -108,14 +109,16 @@ export class LocalSandbox {
   static async start(
     id: string,
     spec: ValidProvisionSpec,
-    image: ImageRef,
+    image: PreparedImage,
     environment: SandboxEnvironment,
     options: StartOptions = {},
   ): Promise<LocalSandbox> {
     const sandbox = new LocalSandbox(id, spec, environment);
     sandbox.endedHook = options.onEnded;
     try {
-      if (environment.hostIds && sandbox.owner) {
+      // Image sandboxes keep the shared host uid: it owns the image's unpacked tree, which the
+      // overlay can only copy up for the uid that owns it (see docs/security.md).
+      if (environment.hostIds && sandbox.owner && image.kind !== "image") {
         sandbox.leasedUid = await leaseHostUid(environment.hostIds, id, sandbox.workspaceHost, sandbox.provider);
         sandbox.owner = { uid: sandbox.leasedUid, gid: sandbox.leasedUid };
       }
@@ -327,6 +330,7 @@ export class LocalSandbox {
       await this.ports?.close().catch(() => {});
       try {
         await stopSandbox(this.state, this.provider, this.id);
+        await removeRootLayer(rootLayerOf(this.workspaceHost).dir);
         const { hostIds } = this.environment;
         const record = this.environment.layout.sandboxDir(this.id);
         await removeSandboxFiles({ workspace: this.workspaceHost, record, hostIds, leasedUid: this.leasedUid });

@@ -5,6 +5,7 @@ import type { HostIdAllocator } from "../host/host-ids.js";
 import type { IsolationProbe } from "../host/probe.js";
 import { ownerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
 import type { SeccompPlan } from "../host/seccomp.js";
+import type { PreparedImage } from "../images/provider/provider-images.js";
 import { AgentHub, type AgentProcess } from "../launch/agent-hub.js";
 import { namespaceLaunch } from "../launch/bwrap-launch.js";
 import { noneLaunch } from "../launch/plain-launch.js";
@@ -13,17 +14,12 @@ import type { IsolationTier, ResolvedOptions } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { currentOwner } from "../state/owner.js";
 import type { StateLayout } from "../state/state-layout.js";
-import {
-  checkImage,
-  extractTarImage,
-  hostImageMounts,
-  type ImageMount,
-  type ImageRef,
-  rootfsMounts,
-} from "./images.js";
-import { namespaceEnv, noneEnv } from "./sandbox-env.js";
+import { createRootLayer, rootLayerOf } from "./image-layer.js";
+import { sandboxRuntime } from "./image-runtime.js";
+import { hostImageMounts, type ImageMount, rootfsMounts } from "./images.js";
+import { noneEnv } from "./sandbox-env.js";
 import { createRecord, type SandboxMeta, updateRecord } from "./sandbox-record.js";
-import { noneTierWorkdir, planNamespaceWorkspace } from "./workdir.js";
+import { noneTierWorkdir } from "./workdir.js";
 
 /** Everything a sandbox needs from its provider. */
 export interface SandboxEnvironment {
@@ -62,7 +58,7 @@ export interface BootState {
 export interface BootInput {
   readonly id: string;
   readonly spec: ValidProvisionSpec;
-  readonly image: ImageRef;
+  readonly image: PreparedImage;
   readonly environment: SandboxEnvironment;
   readonly workspaceHost: string;
   readonly owner: Owner | undefined;
@@ -72,11 +68,10 @@ export interface BootInput {
   readonly seed: ((workspace: string, owner: Owner | undefined) => Promise<StatCache>) | undefined;
 }
 
-async function imageMounts(image: ImageRef, environment: SandboxEnvironment): Promise<ImageMount[]> {
-  await checkImage(image, environment.provider);
+async function imageMounts(image: PreparedImage): Promise<ImageMount[]> {
   if (image.kind === "host") return hostImageMounts();
   if (image.kind === "dir") return rootfsMounts(image.path);
-  return rootfsMounts(await extractTarImage(image.path, environment.layout.images));
+  return [];
 }
 
 async function makeDir(dir: string, owner: Owner | undefined, mode = 0o755): Promise<void> {
@@ -123,25 +118,34 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
   if (tier === "namespace") {
     if (!probe.namespace.available)
       throw new InternalError("namespace tier unavailable", { provider: environment.provider });
-    const plan = planNamespaceWorkspace(spec.runtime?.workdir);
+    const runtime = sandboxRuntime(spec, input.image);
+    const plan = runtime.plan;
     state.workdir = plan.workdir;
     if (plan.create === "workspace" && plan.workdir !== plan.mountPoint) {
       await makeDir(path.join(workspaceHost, path.posix.relative(plan.mountPoint, plan.workdir)), owner);
     }
-    state.baseEnv = namespaceEnv(spec, plan.workdir);
+    state.baseEnv = runtime.env;
     const egressAll = spec.network?.egress === "all";
     // Sharing the host's network namespace is what allowHostLoopback asks for; otherwise egress
     // "all" goes through slirp4netns from a private namespace (checked before anything starts).
     const shareNet = egressAll && options.allowHostLoopback;
     const slirp = egressAll && !shareNet ? slirpBinary(environment.provider, environment.egressProblem) : undefined;
+    const image = input.image;
+    let rootOverlay: { lowerDir: string; layer: ReturnType<typeof rootLayerOf> } | undefined;
+    if (image.kind === "image") {
+      rootOverlay = { lowerDir: image.rootfsDir, layer: rootLayerOf(workspaceHost) };
+      await createRootLayer(rootOverlay.layer, owner);
+    }
     const launch = namespaceLaunch({
       agentBinary: environment.agentBinary,
       bwrap: probe.namespace.tools.bwrap,
       provider: environment.provider,
-      image: await imageMounts(input.image, environment),
+      image: await imageMounts(image),
+      rootOverlay,
       workspace: plan,
       workspaceHost,
-      sandboxUid: options.sandboxUid,
+      sandboxUid: runtime.user?.uid ?? options.sandboxUid,
+      sandboxGid: runtime.user?.gid,
       tmpSizeBytes: options.tmpSizeMiB * 1024 * 1024,
       shmSizeBytes: options.shmSizeMiB * 1024 * 1024,
       shareNet,

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
 import type { HostIdAllocator } from "../host/host-ids.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
+import { LAYER_SUFFIX, removeRootLayer } from "../sandbox/image-layer.js";
 import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
 import { removeTree } from "./remove-tree.js";
@@ -77,6 +78,7 @@ export async function reapOrphans(
     );
     await recorded.destroy().catch(() => {});
     await removeTree(meta.workspace);
+    await removeRootLayer(`${meta.workspace}${LAYER_SUFFIX}`).catch(() => {});
     await removeTree(dir);
     reaped.push(id);
   }
@@ -84,14 +86,17 @@ export async function reapOrphans(
   for (const id of await readdir(layout.workRoot).catch(() => [] as string[])) {
     if (!id.startsWith("sbx-")) continue;
     await attempt(id, async () => {
-      const recorded = await stat(layout.sandboxDir(id)).then(
+      const layer = id.endsWith(LAYER_SUFFIX);
+      const sandboxId = layer ? id.slice(0, -LAYER_SUFFIX.length) : id;
+      const recorded = await stat(layout.sandboxDir(sandboxId)).then(
         () => true,
         () => false,
       );
       const workspace = layout.workspaceDir(id);
       if (recorded || (await ageMs(workspace)) < ORPHAN_GRACE_MS) return;
-      await removeTree(workspace);
-      if (!reaped.includes(id)) reaped.push(id);
+      if (layer) await removeRootLayer(workspace);
+      else await removeTree(workspace);
+      if (!reaped.includes(sandboxId)) reaped.push(sandboxId);
     });
   }
   await reapOwnerGroups(cgroups);

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { imageProgressPrinter } from "@openlattice/local";
 import { startModalEmulator } from "../emulator/modal-emulator.js";
 import { parseOrUsage } from "./parse-cli-args.js";
 
@@ -16,6 +17,10 @@ Options:
   --state-dir <dir>    local backend state directory
   --open-egress        give sandboxes open networking, as Modal does (on the namespace tier
                        this shares the host's network)
+  --registry-mirror <host[:port]>
+                       pull Docker Hub images (python:3.12-slim) through this mirror first
+  --host-images        run every sandbox on the local backend's host image instead of the
+                       image it asks for (no pulls)
   --token-id <id>      require these credentials (with --token-secret), as Modal does
   --token-secret <s>   the secret for --token-id
   --log                print one line per call (method, status, duration, ids; no payloads)
@@ -47,7 +52,13 @@ export async function runEmulatorCli(argv: readonly string[], stop?: Promise<unk
   const emulator = await startModalEmulator({
     ...(port === undefined ? {} : { port }),
     ...(values.host ? { host: values.host } : {}),
-    local: { isolation, ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}) },
+    local: {
+      isolation,
+      ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+      ...(values["registry-mirror"] ? { images: { mirrors: { "docker.io": [values["registry-mirror"]] } } } : {}),
+      onImageProgress: imageProgressPrinter((line) => process.stderr.write(`[emulator] ${line}\n`)),
+    },
+    ...(values["host-images"] ? { imageForTag: () => "host" } : {}),
     ...(values["open-egress"] ? { openEgress: true } : {}),
     ...(values["token-id"] !== undefined && values["token-secret"] !== undefined
       ? { credentials: { tokenId: values["token-id"], tokenSecret: values["token-secret"] } }
@@ -85,6 +96,8 @@ function parse(argv: readonly string[]) {
       isolation: { type: "string" },
       "state-dir": { type: "string" },
       "open-egress": { type: "boolean" },
+      "registry-mirror": { type: "string" },
+      "host-images": { type: "boolean" },
       "token-id": { type: "string" },
       "token-secret": { type: "string" },
       log: { type: "boolean" },

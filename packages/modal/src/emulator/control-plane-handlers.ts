@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
+import { redact } from "@openlattice/core";
 import type { CallContext } from "nice-grpc";
 import { ServerError, Status } from "nice-grpc";
 import { GenericStatus } from "./emulated-sandbox.js";
 import type { EmulatorCore } from "./emulator-core.js";
 import { prefixedId } from "./ids.js";
+import { BuildFailure, buildImage, parseBuildSteps } from "./image-build.js";
 import type { ControlMethod, ControlRequest, ControlResponse, DeepPartial } from "./protocol-types.js";
 import { createSandboxHandlers } from "./sandbox-handlers.js";
 
@@ -79,21 +81,37 @@ export function createControlHandlers(core: EmulatorCore): ControlHandlers {
       const parent = base ? core.images.get(base) : undefined;
       const tag = from && !/^FROM\s+base$/i.test(from) ? from.replace(/^FROM\s+/i, "").trim() : parent?.tag;
       const steps = commands.filter((line) => !/^FROM\s+/i.test(line));
-      if (steps.length > 0 && core.settings.dockerfileCommands === "refuse") {
+      const known = core.images.get(imageId);
+      if (known) return { imageId, result: { status: GenericStatus.SUCCESS } };
+      let built: string | undefined;
+      if (steps.length > 0 && core.settings.dockerfileCommands !== "ignore") {
         // Reported as Modal reports a failed build: the SDK raises "Image build for … failed".
-        return {
-          imageId,
-          result: {
-            status: GenericStatus.FAILURE,
-            exception: `the openlattice Modal emulator does not run Dockerfile commands (${steps[0]?.slice(0, 80)}); start it with dockerfileCommands: "ignore" to accept them unexecuted`,
-          },
-        };
+        const failure = (why: string) => ({ imageId, result: { status: GenericStatus.FAILURE, exception: why } });
+        if (core.settings.dockerfileCommands === "refuse") {
+          return failure(
+            `the openlattice Modal emulator was started with dockerfileCommands: "refuse" (${steps[0]?.slice(0, 80)})`,
+          );
+        }
+        try {
+          built = await buildImage(parseBuildSteps(steps), {
+            backend: core.backend,
+            baseImage: tag === undefined ? undefined : core.settings.imageForTag(tag),
+            parent,
+            openEgress: core.settings.openEgress,
+            stateDir: core.stateDir,
+            log: core.settings.log,
+          });
+        } catch (error) {
+          const message = error instanceof BuildFailure ? error.message : `the build sandbox failed: ${String(error)}`;
+          core.settings.log(`image build ${imageId} failed: ${message.split("\n")[0]}`);
+          return failure(redact(message));
+        }
       }
       core.images.set(imageId, {
         imageId,
         dockerfileCommands: commands,
         ...(tag === undefined ? {} : { tag }),
-        ...(parent?.snapshotFile ? { snapshotFile: parent.snapshotFile } : {}),
+        ...(built ? { snapshotFile: built } : parent?.snapshotFile ? { snapshotFile: parent.snapshotFile } : {}),
         ...(parent?.backendSnapshot ? { backendSnapshot: parent.backendSnapshot } : {}),
       });
       return { imageId, result: { status: GenericStatus.SUCCESS } };

@@ -43,8 +43,8 @@ export type SandboxDefinition = NonNullable<ControlRequest<"sandboxCreateV2">["d
 export interface LaunchContext {
   readonly backend: Provider;
   readonly image: EmulatedImage | undefined;
-  /** Maps a Modal registry tag to a backend image reference (e.g. `host`). */
-  readonly imageForTag: (tag: string | undefined) => string;
+  /** Maps a Modal registry tag to a backend image reference (undefined: the backend's default). */
+  readonly imageForTag: (tag: string | undefined) => string | undefined;
   readonly log: (line: string) => void;
   /** Extra environment for every backend sandbox (e.g. the Tailscale shims' PATH). */
   readonly extraEnv: (env: Record<string, string>) => Record<string, string>;
@@ -210,7 +210,7 @@ export class EmulatedSandbox {
     const blocked = this.definition.networkAccess?.networkAccessType === 2 || this.definition.blockNetwork;
     return {
       runtime: {
-        image,
+        ...(image === undefined ? {} : { image }),
         ...(this.definition.workdir ? { workdir: this.definition.workdir } : {}),
         ...(Object.keys(env).length > 0 ? { env } : {}),
       },

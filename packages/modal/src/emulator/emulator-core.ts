@@ -8,14 +8,14 @@ import type { TokenIssuer } from "./tokens.js";
 
 /** Settings the handlers read; see `ModalEmulatorOptions` for their meaning. */
 export interface EmulatorSettings {
-  readonly imageForTag: (tag: string | undefined) => string;
+  readonly imageForTag: (tag: string | undefined) => string | undefined;
   readonly schedulingDelayMs: number;
   readonly unavailableGpuTypes: ReadonlySet<string>;
   readonly unschedulableGpuTypes: ReadonlySet<string>;
   readonly credentials: { readonly tokenId: string; readonly tokenSecret: string } | undefined;
   readonly extraEnv: (env: Record<string, string>) => Record<string, string>;
   readonly openEgress: boolean;
-  readonly dockerfileCommands: "refuse" | "ignore";
+  readonly dockerfileCommands: "run" | "refuse" | "ignore";
   readonly log: (line: string) => void;
 }
 

@@ -23,8 +23,13 @@ const CAPTURE = [
   'rc=$?; [ "$rc" -le 1 ] || exit "$rc"; exit 0',
 ].join("\n");
 
-/** Unpacks a snapshot over the new sandbox's filesystem, as the restoring user. */
-const RESTORE = "exec tar -C / --no-same-owner -xf -";
+/**
+ * Unpacks a snapshot over the new sandbox's filesystem, as the restoring user. The mount points
+ * of the kernel's and the sandbox's own filesystems (which a snapshot of a writable root lists
+ * as directories) are left alone: their times cannot be set and the agent's file is not ours.
+ */
+const RESTORE =
+  "exec tar -C / --no-same-owner --exclude=./proc --exclude=./sys --exclude=./dev --exclude=./run/openlattice -xf -";
 
 /**
  * Captures the writable filesystems of a backend sandbox into `file` (a tar archive), through

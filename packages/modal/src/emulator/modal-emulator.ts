@@ -32,9 +32,12 @@ export interface ModalEmulatorOptions {
   port?: number;
   /**
    * Maps the registry tag of a Modal image (`python:3.12-slim`) to the backend's image
-   * reference. Default: `"host"` for every tag, i.e. the local backend's host image.
+   * reference. Default: the tag itself, so each sandbox runs in the image it asked for (the
+   * local backend pulls it, through `local.images.mirrors` when set, and serves it from its
+   * cache offline); an image without a tag gets the backend's default image. Pass
+   * `() => "host"` to run every sandbox on the local backend's host image instead (no pull).
    */
-  imageForTag?: (tag: string | undefined) => string;
+  imageForTag?: (tag: string | undefined) => string | undefined;
   /** GPU (V1) sandboxes get a task only after this long, emulating a slow scheduler. Default 0. */
   schedulingDelayMs?: number;
   /** GPU types with no capacity: creating a sandbox with one fails with RESOURCE_EXHAUSTED. */
@@ -126,14 +129,14 @@ export async function startModalEmulator(options: ModalEmulatorOptions = {}): Pr
   const core = new EmulatorCore(
     backend,
     {
-      imageForTag: options.imageForTag ?? (() => "host"),
+      imageForTag: options.imageForTag ?? ((tag) => tag),
       schedulingDelayMs: options.schedulingDelayMs ?? 0,
       unavailableGpuTypes: upper(options.unavailableGpuTypes),
       unschedulableGpuTypes: upper(options.unschedulableGpuTypes),
       credentials: options.credentials,
       extraEnv: options.sandboxEnv ?? ((env) => env),
       openEgress: options.openEgress ?? false,
-      dockerfileCommands: options.dockerfileCommands ?? "refuse",
+      dockerfileCommands: options.dockerfileCommands ?? "run",
       log,
     },
     recorder,

@@ -29,12 +29,21 @@ export async function testBackend(
   return new LocalProvider({ isolation, stateDir: path.join(stateRoot, isolation), sandboxUid: 0 });
 }
 
-/** Starts an emulator on the test backend. */
+/**
+ * Starts an emulator on the test backend. Unless a test maps images itself, every Modal tag
+ * (`python:3.12-slim`, which cannot be pulled offline) runs on the backend's host image: the
+ * explicit host fallback, chosen here for tests that exercise the SDK rather than images.
+ */
 export async function startTestEmulator(
   options: ModalEmulatorOptions & { isolation?: IsolationPreference } = {},
 ): Promise<ModalEmulator> {
   const { isolation, ...rest } = options;
-  return startModalEmulator({ backend: await testBackend(isolation), tls: await testTls(), ...rest });
+  return startModalEmulator({
+    backend: await testBackend(isolation),
+    tls: await testTls(),
+    imageForTag: () => "host",
+    ...rest,
+  });
 }
 
 /** The certificate made by test/global-setup.ts, which the test workers trust. */
