@@ -16,6 +16,8 @@ step(
   `provider "${provider.name}": ${health.healthy ? "healthy" : `UNHEALTHY (${health.message ?? "no reason given"})`}`,
 );
 for (const line of capabilityLines(provider.capabilities)) console.log(line);
+// The none tier runs commands as plain host processes: say so before running anything.
+if (provider.tier === "none") step(`WARNING: ${String(health.details?.isolationNotice)}`);
 
 {
   let clock = performance.now();

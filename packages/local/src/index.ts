@@ -5,6 +5,7 @@
  */
 export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
+export { DEFAULT_SECCOMP_SUMMARY, type SeccompOption } from "./host/seccomp.js";
 export {
   type CachedImage,
   type CredentialSource,

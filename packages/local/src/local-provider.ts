@@ -24,10 +24,17 @@ import { asSandboxError } from "./errors.js";
 import { type IsolationProbe, probeIsolation } from "./host/probe.js";
 import type { PruneImagesResult } from "./images/image-store-options.js";
 import { ProviderImages } from "./images/provider/provider-images.js";
-import { type IsolationTier, type LocalProviderOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import {
+  checkOptions,
+  type IsolationTier,
+  type LocalProviderOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.js";
 import { poolCompatible, type WarmPool } from "./pool/warm-pool.js";
 import { admitSpec } from "./provider/admission.js";
 import { extensionOf } from "./provider/extensions.js";
+import { planHardening } from "./provider/hardening.js";
 import { healthReport } from "./provider/health.js";
 import { type PruneOptions, pruneSnapshotStore, SnapshotService, toRef } from "./provider/snapshots.js";
 import { chooseTier, openStateLayout, startPool } from "./provider/tier.js";
@@ -76,6 +83,7 @@ export class LocalProvider implements Provider {
   private readonly imageInUse = new Map<string, string>();
 
   constructor(options: LocalProviderOptions = {}) {
+    checkOptions(options, PROVIDER);
     this.options = resolveOptions(options);
     // Read once here (it is a /proc read), never on a provision path.
     currentOwner();
@@ -83,7 +91,13 @@ export class LocalProvider implements Provider {
     this.probe = probeIsolation({ hostUid, sandboxUid, ...(agentBinary ? { agentBinary } : {}) });
     const { tier, reason } = chooseTier(this.options.isolation, this.probe);
     this.tier = tier;
-    this.capabilities = Object.freeze(buildCapabilities(this.tier, this.probe, reason));
+    const hardening = planHardening(this.options, this.probe, tier);
+    this.capabilities = Object.freeze(
+      buildCapabilities(this.tier, this.probe, reason, hardening.seccomp, {
+        allowHostLoopback: this.options.allowHostLoopback,
+        problem: hardening.egressProblem,
+      }),
+    );
     // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
     this.layout = openStateLayout(this.options.stateDir, this.tier === "namespace" && this.probe.root);
     this.store = new SnapshotStore(this.layout.snapshots);
@@ -101,9 +115,10 @@ export class LocalProvider implements Provider {
       tier: this.tier,
       layout: this.layout,
       agentBinary: this.probe.agent.path as string,
+      ...hardening,
     };
     this.ready = this.options.reapOnStart
-      ? reapOrphans(this.layout, this.probe.cgroups).catch(() => ({ reaped: [] }))
+      ? reapOrphans(this.layout, this.probe.cgroups, this.environment.hostIds).catch(() => ({ reaped: [] }))
       : Promise.resolve({ reaped: [] });
     this.pool = startPool(this.options.warmPool, this.environment, this.ready);
   }
@@ -173,7 +188,7 @@ export class LocalProvider implements Provider {
         return this.nodeOf(pooled);
       } catch {
         // It ended while pooled: start a fresh one below.
-        void pooled.teardown("pool hand-out failed");
+        void pooled.teardown("pool hand-out failed").catch(() => {});
       }
     }
     const id = newSandboxId();
@@ -195,7 +210,8 @@ export class LocalProvider implements Provider {
     }
     this.sandboxes.set(id, sandbox);
     if (this.doomed.delete(id)) {
-      await sandbox.teardown("destroyed");
+      // The destroy that doomed it awaits the same teardown and reports its outcome.
+      await sandbox.teardown("destroyed").catch(() => {});
       this.retire(sandbox);
     }
     return this.nodeOf(sandbox);
@@ -240,8 +256,11 @@ export class LocalProvider implements Provider {
     }
     const sandbox = this.sandboxes.get(externalId);
     if (!sandbox) return;
-    await sandbox.teardown("destroyed");
-    this.retire(sandbox);
+    try {
+      await sandbox.teardown("destroyed");
+    } finally {
+      this.retire(sandbox);
+    }
   };
 
   /** Drops an ended sandbox's heavy state; after `MAX_RETIRED` newer ones it is forgotten entirely. */

@@ -71,7 +71,7 @@ describe.each(TIERS)("lifecycle and cleanup (%s tier)", (tier) => {
         expect(sample?.memoryLimitBytes).toBe(64 * 1024 * 1024);
       }
       // A spec the pool cannot serve still gets a fresh sandbox.
-      const custom = await provider.provision({ network: { egress: "all" } });
+      const custom = await provider.provision({ runtime: { entrypoint: ["sleep", "300"] } });
       expect(pooledIds).not.toContain(custom.externalId);
       expect((await provider.exec(custom.externalId, ["true"])).exitCode).toBe(0);
       await provider.warmUp();

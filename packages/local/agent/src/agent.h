@@ -134,6 +134,8 @@ void target_release(struct target *t);
 
 /* launch.c */
 int prepare_process(int argc, char **argv, int *next, int serving);
+/* userns.c: exec a program with the parent user namespace of a pid open on a given fd. */
+int userns_parent(int argc, char **argv);
 /* launch --overlay FD:UPPER:WORK:TARGET (overlay.c). */
 int mount_overlay_root(const char *spec);
 

@@ -16,6 +16,7 @@ static int usage(void) {
           "-- PROGRAM ARGS...\n"
           "       openlattice-agent serve [--cgroup PROCS] [--oom-score-adj N] [--root DIR]...\n"
           "       openlattice-agent spawner\n"
+          "       openlattice-agent userns-parent PID FD -- PROGRAM ARGS...\n"
           "       openlattice-agent --version\n");
   return 64;
 }
@@ -56,5 +57,6 @@ int main(int argc, char **argv) {
     return serve();
   }
   if (strcmp(argv[1], "spawner") == 0) return spawner();
+  if (strcmp(argv[1], "userns-parent") == 0) return userns_parent(argc, argv);
   return usage();
 }

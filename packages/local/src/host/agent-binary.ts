@@ -15,7 +15,7 @@ function thisFile(): string {
 }
 
 /** The directory of this package's package.json, found upwards from this module (src/ or dist/). */
-function packageRoot(): string | undefined {
+export function packageRoot(): string | undefined {
   let dir = path.dirname(thisFile());
   for (;;) {
     try {

@@ -8,8 +8,10 @@ export const AGENT_IN_SANDBOX = "/run/openlattice/agent";
 
 /** Descriptor the launcher opens the agent binary on, for bwrap to copy into the sandbox. */
 const AGENT_FD = 10;
+/** Descriptor the launcher opens the seccomp filter on, for bwrap to load (`--seccomp`). */
+const SECCOMP_FD = 11;
 /** Descriptor the launcher opens an image's shared rootfs on, as the overlay's lower layer. */
-const LOWER_FD = 11;
+const LOWER_FD = 12;
 
 /** What shapes one namespace sandbox. */
 export interface NamespacePlan {
@@ -30,10 +32,14 @@ export interface NamespacePlan {
    */
   readonly rootOverlay?: { readonly lowerDir: string; readonly layer: RootLayer } | undefined;
   readonly tmpSizeBytes: number;
+  /** Size of the `/dev/shm` tmpfs. */
+  readonly shmSizeBytes: number;
   /** Keep the host network (egress "all"); otherwise the sandbox gets a loopback-only netns. */
   readonly shareNet: boolean;
   /** Device nodes passed through (GPUs). */
   readonly devices: readonly string[];
+  /** Compiled BPF program bwrap installs before it execs the agent; none when undefined. */
+  readonly seccompFilter: string | undefined;
   /** cgroup.procs files the launcher joins first. */
   readonly cgroupProcs: readonly string[];
   /** Running as root: shield the agent from the OOM killer and drop to `hostUid` before bwrap. */
@@ -81,6 +87,19 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
     "--dev",
     "/dev",
     ...plan.devices.flatMap((device) => ["--dev-bind", device, device]),
+    // POSIX shared memory gets its own sized tmpfs (bwrap's /dev would give it half the RAM);
+    // its pages are charged to the sandbox's memory cgroup like any other memory.
+    "--perms",
+    "1777",
+    "--size",
+    String(plan.shmSizeBytes),
+    "--tmpfs",
+    "/dev/shm",
+    // /dev holds bwrap's standard nodes only (null, zero, full, random, urandom, tty, pts, ptmx,
+    // the fd links) and the GPUs passed through: read-only, so nothing can be added or renamed.
+    // Device nodes stay usable (writing /dev/null is writing a device, not the filesystem).
+    "--remount-ro",
+    "/dev",
     "--bind",
     plan.workspaceHost,
     workspace.mountPoint,
@@ -96,6 +115,9 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
     ...(overlay ? [] : ["--remount-ro", "/"]),
     "--chdir",
     workspace.workdir,
+    // Loaded last, right before bwrap execs the agent: every mount above is made by then, and
+    // the agent, its shims and every command run under the filter (it is inherited and permanent).
+    ...(plan.seccompFilter ? ["--seccomp", String(SECCOMP_FD)] : []),
     AGENT_IN_SANDBOX,
     "serve",
   ];
@@ -108,6 +130,7 @@ export function namespaceLaunch(plan: NamespacePlan): AgentLaunch {
       ...(root ? ["--oom-score-adj", "-1000"] : []),
       "--fd",
       `${AGENT_FD}:${plan.agentBinary}`,
+      ...(plan.seccompFilter ? ["--fd", `${SECCOMP_FD}:${plan.seccompFilter}`] : []),
       ...(overlay ? ["--fd", `${LOWER_FD}:${overlay.lowerDir}`] : []),
       ...(root ? ["--uid", String(root.hostUid), "--gid", String(root.hostUid)] : []),
       ...(overlay

@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import type { Capabilities, HealthReport } from "@openlattice/core";
+import { unisolatedNotice } from "../capabilities.js";
 import { describeLayout } from "../host/cgroup-layout.js";
 import type { IsolationProbe } from "../host/probe.js";
 import type { IsolationTier } from "../options.js";
@@ -20,6 +21,7 @@ export async function healthReport(input: {
   const missing: string[] = [];
   if (!probe.namespace.available) missing.push(probe.namespace.reason);
   for (const [feature, why] of Object.entries(input.capabilities.limitations ?? {})) {
+    if (feature === "seccomp" && !why.startsWith("off")) continue;
     if (feature !== "isolation" && feature !== "snapshot") missing.push(`${feature}: ${why}`);
   }
   let healthy = true;
@@ -32,12 +34,17 @@ export async function healthReport(input: {
     message = `state directory ${input.stateDir} is not writable: ${(error as Error).message}`;
   }
   if (healthy && missing.length > 0) message = `tier ${input.tier}; missing: ${missing.join("; ")}`;
+  // Said first, whatever else is wrong: nobody should run untrusted code here by accident.
+  const notice = input.tier === "none" ? unisolatedNotice() : undefined;
+  if (notice) message = `${notice}; ${message ?? `tier ${input.tier}`}`;
   return {
     healthy,
     latencyMs: performance.now() - started,
     message: message ?? `tier ${input.tier}`,
     details: {
       tier: input.tier,
+      isolated: input.tier !== "none",
+      ...(notice ? { isolationNotice: notice } : {}),
       stateDir: input.stateDir,
       rootless: !probe.root,
       agent: probe.agent.path ?? null,

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
 import {
   type ExecRequest,
   type ExecResult,
@@ -20,13 +19,14 @@ import type { PreparedImage } from "../images/provider/provider-images.js";
 import { PortRelay } from "../network/port-relay.js";
 import type { IsolationTier } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
+import { leaseHostUid } from "./host-uid-lease.js";
 import { removeRootLayer, rootLayerOf } from "./image-layer.js";
 import { flagOomKill } from "./oom-kills.js";
 import { type BootState, bootSandbox, type Owner, type SandboxEnvironment } from "./sandbox-boot.js";
 import { namespaceEnv } from "./sandbox-env.js";
 import { describeSandbox } from "./sandbox-info.js";
 import { createInteractive, type InteractiveExtensions } from "./sandbox-interactive.js";
-import { stopSandbox } from "./sandbox-stop.js";
+import { removeSandboxFiles, stopSandbox } from "./sandbox-stop.js";
 import { SandboxTimers } from "./sandbox-timers.js";
 
 export type { SandboxEnvironment } from "./sandbox-boot.js";
@@ -78,7 +78,8 @@ export class LocalSandbox {
   private readonly timers = new SandboxTimers((reason) => void this.end(reason));
   private endedHook: ((sandbox: LocalSandbox) => void) | undefined;
   private teardownPromise: Promise<void> | undefined;
-  private readonly owner: Owner | undefined;
+  private owner: Owner | undefined;
+  private leasedUid: number | undefined; // this sandbox's own host uid (root), freed after teardown
 
   private constructor(
     readonly id: string,
@@ -115,6 +116,12 @@ export class LocalSandbox {
     const sandbox = new LocalSandbox(id, spec, environment);
     sandbox.endedHook = options.onEnded;
     try {
+      // Image sandboxes keep the shared host uid: it owns the image's unpacked tree, which the
+      // overlay can only copy up for the uid that owns it (see docs/security.md).
+      if (environment.hostIds && sandbox.owner && image.kind !== "image") {
+        sandbox.leasedUid = await leaseHostUid(environment.hostIds, id, sandbox.workspaceHost, sandbox.provider);
+        sandbox.owner = { uid: sandbox.leasedUid, gid: sandbox.leasedUid };
+      }
       const cache = await bootSandbox(
         {
           id,
@@ -147,7 +154,7 @@ export class LocalSandbox {
       sandbox.timers.arm(spec);
       return sandbox;
     } catch (error) {
-      await sandbox.teardown("failed to start");
+      await sandbox.teardown("failed to start").catch(() => {});
       sandbox.status = "failed";
       throw error;
     }
@@ -169,7 +176,8 @@ export class LocalSandbox {
       ensureLive: () => this.ensureLive(),
     };
     this.files = createFilesExtension(this.filesBinding);
-    const isolatedNet = this.tier === "namespace" && this.spec.network?.egress !== "all";
+    const sharesHostNet = this.spec.network?.egress === "all" && this.environment.options.allowHostLoopback;
+    const isolatedNet = this.tier === "namespace" && !sharesHostNet;
     this.ports = isolatedNet ? new PortRelay(() => this.connection(), this.provider) : undefined;
   }
 
@@ -198,7 +206,7 @@ export class LocalSandbox {
   /** Ends the sandbox on its own terms (command exit, limits): everything is torn down. */
   private async end(reason: string): Promise<void> {
     if (this.teardownPromise) return;
-    await this.teardown(reason);
+    await this.teardown(reason).catch(() => {});
     this.endedHook?.(this);
   }
 
@@ -284,7 +292,7 @@ export class LocalSandbox {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InvalidArgumentError("port", "must be an integer from 1 to 65535", { provider: this.provider });
     }
-    // Shared host network (none tier, or egress "all"): the port is the host's port.
+    // Shared host network (none tier, or egress "all" with allowHostLoopback): the host's port.
     return `http://127.0.0.1:${port}`;
   }
 
@@ -320,12 +328,20 @@ export class LocalSandbox {
       this.timers.clear();
       this.reason = reason;
       await this.ports?.close().catch(() => {});
-      await stopSandbox(this.state, this.provider, this.id);
-      await rm(this.workspaceHost, { recursive: true, force: true });
-      await removeRootLayer(rootLayerOf(this.workspaceHost).dir);
-      await rm(this.environment.layout.sandboxDir(this.id), { recursive: true, force: true });
-      this.status = "terminated";
-      this.endedAt = new Date();
+      try {
+        await stopSandbox(this.state, this.provider, this.id);
+        await removeRootLayer(rootLayerOf(this.workspaceHost).dir);
+        const { hostIds } = this.environment;
+        const record = this.environment.layout.sandboxDir(this.id);
+        await removeSandboxFiles({ workspace: this.workspaceHost, record, hostIds, leasedUid: this.leasedUid });
+      } catch (error) {
+        // What is left stays recorded (record and uid lease kept): the next start reaps it.
+        this.reason = `${reason}; cleanup incomplete: ${(error as Error).message}`;
+        throw asSandboxError(error, `sandbox ${this.id} stopped, but cleanup failed (the next start retries)`);
+      } finally {
+        this.status = "terminated";
+        this.endedAt = new Date();
+      }
     })();
     return this.teardownPromise;
   }

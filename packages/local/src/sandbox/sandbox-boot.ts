@@ -1,12 +1,15 @@
 import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { InternalError, type ValidProvisionSpec } from "@openlattice/core";
+import type { HostIdAllocator } from "../host/host-ids.js";
 import type { IsolationProbe } from "../host/probe.js";
 import { ownerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
+import type { SeccompPlan } from "../host/seccomp.js";
 import type { PreparedImage } from "../images/provider/provider-images.js";
 import { AgentHub, type AgentProcess } from "../launch/agent-hub.js";
 import { namespaceLaunch } from "../launch/bwrap-launch.js";
 import { noneLaunch } from "../launch/plain-launch.js";
+import { type SlirpEgress, slirpBinary, startSlirpEgress } from "../network/slirp-egress.js";
 import type { IsolationTier, ResolvedOptions } from "../options.js";
 import type { StatCache } from "../snapshots/snapshot-store.js";
 import { currentOwner } from "../state/owner.js";
@@ -26,6 +29,12 @@ export interface SandboxEnvironment {
   readonly tier: IsolationTier;
   readonly layout: StateLayout;
   readonly agentBinary: string;
+  /** The seccomp filter namespace sandboxes get. */
+  readonly seccomp: SeccompPlan;
+  /** Leases one host uid per sandbox (root, namespace tier); undefined: every sandbox shares `hostUid`. */
+  readonly hostIds: HostIdAllocator | undefined;
+  /** Why egress "all" cannot have a private network namespace here (see `slirpProblem`). */
+  readonly egressProblem: string | undefined;
 }
 
 /** Owner given to what the host creates in a workspace, so the sandbox user can change it. */
@@ -42,6 +51,8 @@ export interface BootState {
   baseEnv: Record<string, string>;
   /** None tier: host directories the files extension reaches. */
   fileRoots: string[] | undefined;
+  /** Egress "all" in a private network namespace: the slirp4netns serving it. */
+  egress?: SlirpEgress | undefined;
 }
 
 export interface BootInput {
@@ -63,8 +74,8 @@ async function imageMounts(image: PreparedImage): Promise<ImageMount[]> {
   return [];
 }
 
-async function makeDir(dir: string, owner: Owner | undefined): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+async function makeDir(dir: string, owner: Owner | undefined, mode = 0o755): Promise<void> {
+  await mkdir(dir, { recursive: true, mode });
   if (owner) await chown(dir, owner.uid, owner.gid);
 }
 
@@ -85,6 +96,7 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
     createdAt: input.createdAt.toISOString(),
     workspace: workspaceHost,
     cgroups: {},
+    ...(owner ? { hostUid: owner.uid } : {}),
   };
   await createRecord(layout, meta);
   const resources = spec.resources;
@@ -98,7 +110,8 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
     state.cgroups = await SandboxCgroups.create(probe.cgroups, id, limits, ownerGroupName(meta.owner));
     await updateRecord(layout, { ...meta, cgroups: state.cgroups.dirs as Record<string, string> });
   }
-  await makeDir(workspaceHost, owner);
+  // Owner-only: no other host user (another sandbox's uid included) can enter the workspace.
+  await makeDir(workspaceHost, owner, 0o700);
   const statCache = input.seed ? await input.seed(workspaceHost, owner) : undefined;
   input.signal?.throwIfAborted();
   const cgroupProcs = state.cgroups?.procsFiles ?? [];
@@ -112,6 +125,11 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       await makeDir(path.join(workspaceHost, path.posix.relative(plan.mountPoint, plan.workdir)), owner);
     }
     state.baseEnv = runtime.env;
+    const egressAll = spec.network?.egress === "all";
+    // Sharing the host's network namespace is what allowHostLoopback asks for; otherwise egress
+    // "all" goes through slirp4netns from a private namespace (checked before anything starts).
+    const shareNet = egressAll && options.allowHostLoopback;
+    const slirp = egressAll && !shareNet ? slirpBinary(environment.provider, environment.egressProblem) : undefined;
     const image = input.image;
     let rootOverlay: { lowerDir: string; layer: ReturnType<typeof rootLayerOf> } | undefined;
     if (image.kind === "image") {
@@ -129,12 +147,21 @@ export async function bootSandbox(input: BootInput, state: BootState): Promise<S
       sandboxUid: runtime.user?.uid ?? options.sandboxUid,
       sandboxGid: runtime.user?.gid,
       tmpSizeBytes: options.tmpSizeMiB * 1024 * 1024,
-      shareNet: spec.network?.egress === "all",
+      shmSizeBytes: options.shmSizeMiB * 1024 * 1024,
+      shareNet,
       devices: spec.gpu ? probe.gpuDevices : [],
       cgroupProcs,
-      asRoot: probe.root ? { hostUid: options.hostUid } : undefined,
+      seccompFilter: environment.seccomp.bpfPath,
+      asRoot: probe.root ? { hostUid: owner?.uid ?? options.hostUid } : undefined,
     });
     state.agent = await AgentHub.for(environment.agentBinary).launch(launch);
+    if (slirp) {
+      state.egress = await startSlirpEgress({
+        slirp,
+        agentBinary: environment.agentBinary,
+        bwrapPid: state.agent.pid,
+      });
+    }
   } else {
     state.workdir = noneTierWorkdir(workspaceHost, spec.runtime?.workdir);
     const tmp = path.join(layout.sandboxDir(id), "tmp");

@@ -12,6 +12,8 @@ export interface SandboxMeta {
   readonly createdAt: string;
   readonly workspace: string;
   readonly cgroups: Record<string, string>;
+  /** The host uid leased to this sandbox (root, namespace tier), released once it is reaped. */
+  readonly hostUid?: number;
 }
 
 /**

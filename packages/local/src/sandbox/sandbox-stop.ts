@@ -1,6 +1,8 @@
 import { TerminatedError } from "@openlattice/core";
 import { encodeFrame } from "../agent/frame-codec.js";
 import { Type } from "../agent/protocol.js";
+import type { HostIdAllocator } from "../host/host-ids.js";
+import { removeTree } from "../state/remove-tree.js";
 import type { BootState } from "./sandbox-boot.js";
 
 /** How long the agent gets to kill its trees after SHUTDOWN before it is killed itself. */
@@ -42,5 +44,22 @@ export async function stopSandbox(state: BootState, provider: string, id: string
     await within(agent.exited, SHUTDOWN_GRACE_MS);
   }
   agent?.connection.fail(ended);
+  await state.egress?.stop();
   await state.cgroups?.destroy();
+}
+
+/**
+ * Removes what a stopped sandbox left on disk: its workspace (any tree: see `removeTree`), then
+ * its host uid lease (only now is nothing left that the uid could reach), then its record. Throws
+ * on the first failure, leaving the rest (record and lease included) for the reaper.
+ */
+export async function removeSandboxFiles(input: {
+  readonly workspace: string;
+  readonly record: string;
+  readonly hostIds: HostIdAllocator | undefined;
+  readonly leasedUid: number | undefined;
+}): Promise<void> {
+  await removeTree(input.workspace);
+  if (input.leasedUid !== undefined) await input.hostIds?.release(input.leasedUid);
+  await removeTree(input.record);
 }

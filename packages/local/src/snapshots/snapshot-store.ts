@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, constants as fsConstants, type Stats } from "node:fs";
+import { constants as fsConstants, type Stats } from "node:fs";
 import {
   chmod,
   chown,
-  copyFile,
   lchown,
   lstat,
   mkdir,
@@ -20,10 +19,10 @@ import {
   writeFile,
 } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import type { ProvisionSpec } from "@openlattice/core";
 import type { Owner } from "../sandbox/sandbox-boot.js";
 import { pruneStore } from "./snapshot-prune.js";
+import { copyFileSparse, copySparse, writeSparse } from "./sparse-copy.js";
 
 /** One entry of a snapshot, relative to the workspace root. */
 export type ManifestEntry =
@@ -192,16 +191,11 @@ export class SnapshotStore {
           await this.touch(hash);
           return { hash, size, added: false };
         }
-        await writeFile(tmp, data);
+        await writeSparse(tmp, data);
       } else {
+        // Holes stay holes in the store (a 1.5 GiB sparse file must not become 1.5 GiB of blob).
         const hasher = createHash("sha256");
-        size = 0;
-        const source = handle.createReadStream({ autoClose: false });
-        source.on("data", (chunk) => {
-          hasher.update(chunk as Buffer);
-          size += (chunk as Buffer).byteLength;
-        });
-        await pipeline(source, createWriteStream(tmp));
+        size = await copySparse(handle, tmp, (chunk) => hasher.update(chunk));
         hash = hasher.digest("hex");
         if (await exists(this.blobPath(hash))) {
           await unlink(tmp);
@@ -251,13 +245,14 @@ export class SnapshotStore {
         await symlink(entry.target, dest);
         if (owner) await lchown(dest, owner.uid, owner.gid);
       } else {
-        await copyFile(this.blobPath(entry.hash), dest, fsConstants.COPYFILE_FICLONE);
-        await chmod(dest, entry.mode);
+        await copyFileSparse(this.blobPath(entry.hash), dest);
+        // Never a setuid or setgid bit in a workspace, whatever a manifest says.
+        await chmod(dest, entry.mode & 0o1777);
         if (owner) await chown(dest, owner.uid, owner.gid);
         cache.set(entry.path, { key: statKey(await stat(dest)), hash: entry.hash });
       }
     }
-    for (const [dir, mode] of dirModes.reverse()) await chmod(dir, mode);
+    for (const [dir, mode] of dirModes.reverse()) await chmod(dir, mode & 0o1777);
     return cache;
   }
 

@@ -1,10 +1,12 @@
-import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { readdir, readFile, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
+import type { HostIdAllocator } from "../host/host-ids.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
 import { LAYER_SUFFIX, removeRootLayer } from "../sandbox/image-layer.js";
 import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
+import { removeTree } from "./remove-tree.js";
 import { STAGING_PREFIX, type StateLayout } from "./state-layout.js";
 
 /** A directory without metadata younger than this may be a provision in flight in another process. */
@@ -13,6 +15,8 @@ const ORPHAN_GRACE_MS = 60_000;
 /** What the reaper removed. */
 export interface ReapReport {
   readonly reaped: readonly string[];
+  /** Sandboxes whose leftovers could not all be removed, and why; the next start tries again. */
+  readonly failed?: readonly { readonly id: string; readonly reason: string }[];
 }
 
 async function ageMs(file: string): Promise<number> {
@@ -26,18 +30,34 @@ async function ageMs(file: string): Promise<number> {
  * themselves died with their owner already: bubblewrap's --die-with-parent ends a namespace
  * sandbox, and a none-tier agent ends every tree when its socket closes.
  */
-export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): Promise<ReapReport> {
+export async function reapOrphans(
+  layout: StateLayout,
+  cgroups: CgroupLayout,
+  hostIds?: HostIdAllocator,
+): Promise<ReapReport> {
   const reaped: string[] = [];
+  const failed: { id: string; reason: string }[] = [];
   const ids = await readdir(layout.sandboxes).catch(() => [] as string[]);
+  // One sandbox that cannot be removed must not keep the reaper from the others.
+  const attempt = async (id: string, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      failed.push({ id, reason: (error as Error).message });
+    }
+  };
   for (const id of ids) {
+    await attempt(id, () => reapOne(id));
+  }
+  async function reapOne(id: string): Promise<void> {
     const dir = layout.sandboxDir(id);
     if (id.startsWith(STAGING_PREFIX)) {
       // A record that was being created when its owner died: the name says who that was.
       const owner = parseOwnerGroupName(/^(o\d+-\d+)-/.exec(id.slice(STAGING_PREFIX.length))?.[1] ?? "");
-      if (owner && isOwnerAlive(owner)) continue;
-      await rm(dir, { recursive: true, force: true });
+      if (owner && isOwnerAlive(owner)) return;
+      await removeTree(dir);
       reaped.push(id.replace(/^\.staging-o\d+-\d+-/, ""));
-      continue;
+      return;
     }
     let meta: SandboxMeta | undefined;
     try {
@@ -46,42 +66,45 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
       meta = undefined;
     }
     if (meta === undefined) {
-      if ((await ageMs(dir)) < ORPHAN_GRACE_MS) continue;
-      await rm(dir, { recursive: true, force: true });
+      if ((await ageMs(dir)) < ORPHAN_GRACE_MS) return;
+      await removeTree(dir);
       reaped.push(id);
-      continue;
+      return;
     }
-    if (isOwnerAlive(meta.owner)) continue;
+    if (isOwnerAlive(meta.owner)) return;
     const recorded = SandboxCgroups.fromRecorded(
       cgroups,
       meta.cgroups as Partial<Record<"unified" | V1Controller, string>>,
     );
     await recorded.destroy().catch(() => {});
-    await rm(meta.workspace, { recursive: true, force: true });
+    await removeTree(meta.workspace);
     await removeRootLayer(`${meta.workspace}${LAYER_SUFFIX}`).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    await removeTree(dir);
     reaped.push(id);
   }
   // Workspaces whose record is gone (the owner died between removing one and the other).
   for (const id of await readdir(layout.workRoot).catch(() => [] as string[])) {
     if (!id.startsWith("sbx-")) continue;
-    const layer = id.endsWith(LAYER_SUFFIX);
-    const sandboxId = layer ? id.slice(0, -LAYER_SUFFIX.length) : id;
-    if (
-      await stat(layout.sandboxDir(sandboxId)).then(
+    await attempt(id, async () => {
+      const layer = id.endsWith(LAYER_SUFFIX);
+      const sandboxId = layer ? id.slice(0, -LAYER_SUFFIX.length) : id;
+      const recorded = await stat(layout.sandboxDir(sandboxId)).then(
         () => true,
         () => false,
-      )
-    )
-      continue;
-    const workspace = layout.workspaceDir(id);
-    if ((await ageMs(workspace)) < ORPHAN_GRACE_MS) continue;
-    if (layer) await removeRootLayer(workspace).catch(() => {});
-    else await rm(workspace, { recursive: true, force: true });
-    if (!reaped.includes(sandboxId)) reaped.push(sandboxId);
+      );
+      const workspace = layout.workspaceDir(id);
+      if (recorded || (await ageMs(workspace)) < ORPHAN_GRACE_MS) return;
+      if (layer) await removeRootLayer(workspace);
+      else await removeTree(workspace);
+      if (!reaped.includes(sandboxId)) reaped.push(sandboxId);
+    });
   }
   await reapOwnerGroups(cgroups);
-  return { reaped };
+  // Their processes and workspaces are gone now: the host uids they held may be reused.
+  if (hostIds && reaped.length > 0) {
+    for (const uid of await hostIds.leasesOf(new Set(reaped))) await hostIds.release(uid);
+  }
+  return failed.length > 0 ? { reaped, failed } : { reaped };
 }
 
 /**
