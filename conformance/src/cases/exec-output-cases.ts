@@ -6,7 +6,7 @@ import { allByteValues, assertBytesEqual, joinChunks, pseudoRandomBytes } from "
 /** A 64-character line (plus newline) repeated: any dropped, repeated or reordered chunk shows as a misaligned line. */
 const LINE = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
 
-function expectedPattern(length: number): Uint8Array {
+export function expectedPattern(length: number): Uint8Array {
   const line = new TextEncoder().encode(`${LINE}\n`);
   const out = new Uint8Array(length);
   for (let offset = 0; offset < length; offset += line.byteLength) {
@@ -16,7 +16,7 @@ function expectedPattern(length: number): Uint8Array {
 }
 
 /** `yes` piped into `head -c`: produces `bytes` of the pattern above. */
-function patternCommand(bytes: number): string[] {
+export function patternCommand(bytes: number): string[] {
   return ["sh", "-c", `yes '${LINE}' | head -c ${bytes}`];
 }
 
@@ -61,17 +61,6 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
         if (!isSandboxError(error) || !["not_found", "invalid_argument"].includes(error.code)) throw error;
         c.note(`a missing argv[0] rejects with ${error.code}`);
       }
-    },
-  },
-  {
-    id: "exec.exit-code.signal",
-    run: async (c) => {
-      const node = await c.provision();
-      const result = await c.exec(node.externalId, ["sh", "-c", "printf before; kill -9 $$"]);
-      expect(result.exitCode, "exit code of a SIGKILLed command").toBe(137);
-      expect(result.stdout, "output before the kill is kept").toBe("before");
-      const term = await c.exec(node.externalId, ["sh", "-c", "kill -15 $$"]);
-      expect(term.exitCode, "exit code of a SIGTERMed command").toBe(143);
     },
   },
   {
@@ -172,6 +161,46 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
       const zero = await c.exec(node.externalId, ["sh", "-c", "printf abc; printf def >&2"], { maxOutputBytes: 0 });
       expect(zero.stdoutBytes.byteLength + zero.stderrBytes.byteLength, "maxOutputBytes 0 keeps nothing").toBe(0);
       expect(zero.truncated, "truncated with maxOutputBytes 0").toBe(true);
+    },
+  },
+  {
+    id: "exec.output.per-stream",
+    run: async (c) => {
+      const node = await c.provision();
+      const size = 64 * 1024;
+      const limit = 1000;
+      const expected = expectedPattern(size).subarray(0, limit);
+      // stderr alone over the cap: stdout must come back whole, stderr as its exact prefix.
+      const errHeavy = await c.exec(
+        node.externalId,
+        ["sh", "-c", `printf out-intact; ${patternCommand(size)[2]} >&2`],
+        {
+          maxOutputBytes: limit,
+        },
+      );
+      expect(errHeavy.stdout, "stdout under the cap while stderr is over it").toBe("out-intact");
+      assertBytesEqual(errHeavy.stderrBytes, expected, "stderr kept prefix");
+      expect(errHeavy.truncated, "truncated when only stderr was cut").toBe(true);
+      // And the other way round.
+      const outHeavy = await c.exec(
+        node.externalId,
+        ["sh", "-c", `printf err-intact >&2; ${patternCommand(size)[2]}`],
+        {
+          maxOutputBytes: limit,
+        },
+      );
+      expect(outHeavy.stderr, "stderr under the cap while stdout is over it").toBe("err-intact");
+      assertBytesEqual(outHeavy.stdoutBytes, expected, "stdout kept prefix");
+      expect(outHeavy.truncated, "truncated when only stdout was cut").toBe(true);
+      // Both under the cap on their own, over it together: nothing is cut.
+      const both = await c.exec(node.externalId, ["sh", "-c", "printf %0600d 0; printf %0600d 0 >&2"], {
+        maxOutputBytes: limit,
+      });
+      expect(
+        [both.stdoutBytes.byteLength, both.stderrBytes.byteLength],
+        "600 + 600 bytes under a 1000-byte cap",
+      ).toEqual([600, 600]);
+      expect(both.truncated, "truncated when each stream fits its own cap").toBe(false);
     },
   },
 ];

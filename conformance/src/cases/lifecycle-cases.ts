@@ -1,3 +1,4 @@
+import { hasErrorCode, isSandboxError } from "@openlattice/core";
 import { expect } from "vitest";
 import type { CaseContext } from "../suite/case-context.js";
 import type { CaseDefinition } from "./case-definition.js";
@@ -75,14 +76,66 @@ export const LIFECYCLE_CASES: readonly CaseDefinition[] = [
     },
   },
   {
-    id: "metrics.sample",
+    id: "lifecycle.duration-from-provision",
     run: async (c) => {
-      const node = await c.provision();
-      const metrics = requireExtension(c, node.externalId, "metrics");
-      const sample = await metrics.sample();
-      expect(sample.timestamp instanceof Date, "timestamp is a Date").toBe(true);
-      expect(Number.isFinite(sample.cpuSeconds) && sample.cpuSeconds >= 0, "cpuSeconds").toBe(true);
-      expect(Number.isFinite(sample.memoryBytes) && sample.memoryBytes >= 0, "memoryBytes").toBe(true);
+      const max = c.capabilities.constraints.maxDurationSeconds;
+      const seconds = Math.min(3, max ?? 3);
+      const started = Date.now();
+      const node = await c.provision({ duration: { maxSeconds: seconds } });
+      const provisioned = Date.now();
+      if (provisioned - started < (seconds * 1000) / 2) {
+        // Not ended at once either: maxSeconds is seconds, not milliseconds.
+        const first = await c.exec(node.externalId, ["true"]);
+        expect(first.exitCode, "an exec right after provisioning with maxSeconds 3").toBe(0);
+      }
+      // Busy all the time: an exec every 250 ms must not push the end further out.
+      const deadline = started + seconds * 1000 + c.options.timeouts.durationGraceMs;
+      for (;;) {
+        const ended = await c.provider.exec(node.externalId, ["true"]).then(
+          () => false,
+          (error: unknown) => {
+            if (isSandboxError(error) && (error.code === "terminated" || error.code === "not_found")) return true;
+            throw error;
+          },
+        );
+        if (ended) break;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `the sandbox still runs ${Math.round((Date.now() - started) / 1000)} s after provisioning with maxSeconds ${seconds}, while execs kept it busy`,
+          );
+        }
+        await sleep(250);
+      }
+      expect((await c.provider.inspect(node.externalId)).status, "status after the duration limit").toBe("terminated");
+    },
+  },
+  {
+    id: "lifecycle.idle-timeout",
+    run: async (c) => {
+      const idleSeconds = 2;
+      const spec = { duration: { idleSeconds } };
+      const idle = await c.provision(spec).catch((error: unknown) => {
+        if (hasErrorCode(error, "unsupported")) c.unsupported(`duration.idleSeconds is refused: ${error.message}`);
+        throw error;
+      });
+      const started = Date.now();
+      const [chatty, long] = await Promise.all([c.provision(spec), c.provision(spec)]);
+      // One sandbox gets an exec every 300 ms, one runs a single exec longer than idleSeconds.
+      const longRun = c.exec(long.externalId, ["sh", "-c", "sleep 3.5; printf done"]);
+      const busyUntil = Date.now() + 3_500;
+      while (Date.now() < busyUntil) {
+        const result = await c.exec(chatty.externalId, ["true"]);
+        expect(result.exitCode, "an exec in a sandbox kept busy past idleSeconds").toBe(0);
+        await sleep(300);
+      }
+      const longResult = await longRun;
+      expect([longResult.exitCode, longResult.stdout], "an exec running longer than idleSeconds").toEqual([0, "done"]);
+      expect((await c.provider.inspect(chatty.externalId)).status, "a sandbox kept busy by execs").toBe("running");
+      const info = await waitForEnd(c, idle.externalId, idleSeconds * 1000 + c.options.timeouts.durationGraceMs);
+      expect(
+        info.status,
+        `status of a sandbox without activity ${Math.round((Date.now() - started) / 1000)} s after provisioning with idleSeconds ${idleSeconds}`,
+      ).toBe("terminated");
     },
   },
 ];

@@ -1,5 +1,6 @@
 import { assertProvider, EXTENSION_NAMES, SPECIFICATION_VERSION } from "@openlattice/core";
 import { expect } from "vitest";
+import { withDeadline } from "../suite/sandbox-tracker.js";
 import type { CaseDefinition } from "./case-definition.js";
 
 const ISOLATION = ["vm", "namespace", "none"];
@@ -64,15 +65,24 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
       }
       if (caps.gpu) expect(limits.gpuTypes.length, "a GPU provider lists its gpuTypes").toBeGreaterThan(0);
       // Constant for the provider's lifetime, and the same for every instance the factory makes.
-      const snapshot = JSON.stringify(caps);
-      expect(JSON.stringify(c.raw.capabilities), "capabilities read twice").toBe(snapshot);
+      const before = structuredClone(caps);
+      expect(c.raw.capabilities, "capabilities read twice").toEqual(before);
       await c.raw.inspect("olc-capabilities-probe").catch(() => undefined);
-      expect(JSON.stringify(c.raw.capabilities), "capabilities after a call").toBe(snapshot);
+      expect(c.raw.capabilities, "capabilities after a call").toEqual(before);
+      if (c.options.image !== undefined || limits.defaultImage !== undefined) {
+        const node = await c.provision();
+        await c.exec(node.externalId, ["true"]);
+        expect(c.raw.capabilities, "capabilities after provisioning and an exec").toEqual(before);
+      } else {
+        c.note("no image to provision with: capabilities were compared without a sandbox");
+      }
+      if (c.options.sharedInstance) {
+        c.note("createProvider returns one shared instance: no second instance to compare");
+        return;
+      }
       const other = await c.createProvider();
-      expect(JSON.stringify(other.capabilities), "capabilities of a second provider from the same factory").toBe(
-        snapshot,
-      );
       expect(other, "the factory returns a fresh provider each time").not.toBe(c.raw);
+      expect(other.capabilities, "capabilities of a second provider from the same factory").toEqual(before);
     },
   },
   {
@@ -86,6 +96,25 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
       ).toBe(true);
       if (!report.healthy) c.note(`provider reports unhealthy: ${report.message ?? "(no message)"}`);
       if (report.message !== undefined) expect(typeof report.message, "message is a string").toBe("string");
+    },
+  },
+  {
+    id: "health.bounded",
+    run: async (c) => {
+      const bound = c.options.timeouts.healthMs;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const started = performance.now();
+        const report = await withDeadline(c.raw.healthCheck(), bound, "healthCheck()");
+        const measured = performance.now() - started;
+        // latencyMs is the check's own time: never more than the suite saw, and not a made-up figure.
+        expect(report.latencyMs, `latencyMs vs the ${measured.toFixed(1)} ms the suite measured`).toBeLessThanOrEqual(
+          measured + 2,
+        );
+        expect(
+          report.latencyMs,
+          `latencyMs vs the ${measured.toFixed(1)} ms the suite measured`,
+        ).toBeGreaterThanOrEqual(measured / 2 - 50);
+      }
     },
   },
 ];

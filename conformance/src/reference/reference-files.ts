@@ -19,6 +19,8 @@ export function createReferenceFiles(
   workdir: () => string,
   roots: () => readonly string[],
   provider: string,
+  /** Marks a call as sandbox activity (for `duration.idleSeconds`); returns its end. */
+  activity: () => () => void = () => () => undefined,
 ): FilesExtension {
   /** Resolves `path` against the working directory and checks it stays inside a root. */
   async function confine(path: string): Promise<string> {
@@ -63,10 +65,13 @@ export function createReferenceFiles(
   const guarded =
     <A extends unknown[], R>(operation: (path: string, ...args: A) => Promise<R>) =>
     async (path: string, ...args: A): Promise<R> => {
+      const done = activity();
       try {
         return await operation(await confine(path), ...args);
       } catch (error) {
         throw toError(error, path);
+      } finally {
+        done();
       }
     };
 

@@ -14,7 +14,9 @@ export type RequirementCapability =
   | "lifecycle"
   | "snapshot"
   | "execStreaming"
-  | "list";
+  | "list"
+  | "gpu"
+  | "egress";
 
 /** One checked-in requirement of Provider spec v1. Ids are stable: never rename one. */
 export interface Requirement {
@@ -24,8 +26,8 @@ export interface Requirement {
   readonly area: string;
   readonly title: string;
   readonly capability?: RequirementCapability;
-  /** A suite option the case needs; without it the case is `not-run` (e.g. `image` for runtime specs). */
-  readonly needs?: "image";
+  /** A suite option the case needs; without it the case is `not-run` (e.g. `probeUrl` for egress). */
+  readonly needs?: "probeUrl";
 }
 
 const LEVELS: readonly string[] = ["MUST", "SHOULD", "MAY"];
@@ -37,6 +39,8 @@ const CAPABILITIES: readonly string[] = [
   "snapshot",
   "execStreaming",
   "list",
+  "gpu",
+  "egress",
 ];
 
 /** Validates the requirement data; throws on the first problem so a bad edit fails loudly. */
@@ -56,7 +60,7 @@ export function parseRequirements(value: unknown): readonly Requirement[] {
     if (capability !== undefined && !CAPABILITIES.includes(capability as string)) {
       throw new Error(`${where}: unknown capability`);
     }
-    if (needs !== undefined && needs !== "image") throw new Error(`${where}: unknown needs`);
+    if (needs !== undefined && needs !== "probeUrl") throw new Error(`${where}: unknown needs`);
     return entry as unknown as Requirement;
   });
 }

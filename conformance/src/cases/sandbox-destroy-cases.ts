@@ -1,0 +1,89 @@
+import { expect } from "vitest";
+import { LABEL_RUN } from "../suite/suite-options.js";
+import type { CaseDefinition } from "./case-definition.js";
+import { expectSandboxError, listOf, waitForEnd } from "./case-helpers.js";
+import { randomPort, randomToken, startServer, waitForSilence, waitForToken } from "./http-server.js";
+import { unknownId } from "./sandbox-inspect-cases.js";
+
+/** Destroy: idempotent, final, and real. */
+export const SANDBOX_DESTROY_CASES: readonly CaseDefinition[] = [
+  {
+    id: "sandbox.destroy.twice",
+    run: async (c) => {
+      const node = await c.provision();
+      await c.provider.destroy(node.externalId);
+      await c.provider.destroy(node.externalId);
+    },
+  },
+  {
+    id: "sandbox.destroy.unknown",
+    run: async (c) => {
+      await c.provider.destroy(unknownId());
+    },
+  },
+  {
+    id: "sandbox.destroy.after-exit",
+    run: async (c) => {
+      const node = await c.provision({ runtime: { entrypoint: ["sh", "-c", "exit 0"] } });
+      const info = await waitForEnd(c, node.externalId, c.options.timeouts.durationGraceMs);
+      if (info.status !== "terminated" && info.status !== "failed") {
+        c.note(`the sandbox was still ${info.status} after its entrypoint exited; destroying it anyway`);
+      }
+      await c.provider.destroy(node.externalId);
+      await c.provider.destroy(node.externalId);
+    },
+  },
+  {
+    id: "sandbox.destroy.really",
+    run: async (c) => {
+      const hasNetwork = c.capabilities.extensions.includes("network");
+      const port = randomPort();
+      const box = await c.sandbox(hasNetwork ? { network: { ports: [port] } } : {});
+      const token = randomToken();
+      let url: string | undefined;
+      if (hasNetwork) {
+        const network = c.provider.getExtension(box.id, "network");
+        if (!network) throw new Error('capabilities.extensions declares "network" but getExtension returns undefined');
+        await startServer(c, box.id, port, token);
+        url = await network.getUrl(port);
+        await waitForToken(url, token, c.options.timeouts.networkReadyMs);
+      } else {
+        c.note("the provider has no network extension: destroy was observed through a fresh provider only");
+      }
+      await c.provider.destroy(box.id);
+      // Observed from outside, not from the provider's report: the sandbox's server must go quiet.
+      if (url !== undefined) await waitForSilence(url, token, c.options.timeouts.killGraceMs);
+      const fresh = c.options.sharedInstance ? c.raw : await c.createProvider();
+      if (fresh === c.raw) c.note("createProvider returns one shared instance: the second look used it again");
+      const info = await fresh.inspect(box.id);
+      expect(info.status, "status of the destroyed sandbox seen by a fresh provider instance").toBe("terminated");
+      const list = listOf(fresh);
+      if (list) {
+        const ids = (await list({ labels: { [LABEL_RUN]: c.options.runId } })).map((node) => node.externalId);
+        expect(ids, "a fresh provider instance lists the destroyed sandbox").not.toContain(box.id);
+      }
+    },
+  },
+  {
+    id: "sandbox.inspect.after-destroy",
+    run: async (c) => {
+      const node = await c.provision();
+      await c.provider.destroy(node.externalId);
+      const info = await c.provider.inspect(node.externalId);
+      expect(info.status, "status after destroy").toBe("terminated");
+      expect(info.externalId, "externalId after destroy").toBe(node.externalId);
+    },
+  },
+  {
+    id: "sandbox.exec.after-destroy",
+    run: async (c) => {
+      const node = await c.provision();
+      await c.provider.destroy(node.externalId);
+      await expectSandboxError(
+        c.provider.exec(node.externalId, ["true"]),
+        ["terminated", "not_found"],
+        "exec after destroy",
+      );
+    },
+  },
+];
