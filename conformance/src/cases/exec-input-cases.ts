@@ -133,12 +133,12 @@ export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
     run: async (c) => {
       const box = await c.sandbox();
       const name = box.scratch.slice(box.workdir.length + 1);
-      await c.mustExec(box.id, ["mkdir", "-p", "--", `${box.scratch}/inner dir`]);
+      await c.mustExec(box.id, ["mkdir", "-p", "--", `${box.scratch}/inner`]);
       const direct = await c.exec(box.id, ["pwd"], { cwd: name });
       expect(direct.stdout, `pwd with cwd ${JSON.stringify(name)}`).toBe(`${box.scratch}\n`);
-      const nested = await c.exec(box.id, ["pwd"], { cwd: `${name}/inner dir` });
-      expect(nested.stdout, "pwd with a nested relative cwd").toBe(`${box.scratch}/inner dir\n`);
-      const dotted = await c.exec(box.id, ["pwd"], { cwd: `./${name}/inner dir/..` });
+      const nested = await c.exec(box.id, ["pwd"], { cwd: `${name}/inner` });
+      expect(nested.stdout, "pwd with a nested relative cwd").toBe(`${box.scratch}/inner\n`);
+      const dotted = await c.exec(box.id, ["pwd"], { cwd: `./${name}/inner/..` });
       expect(dotted.stdout, "pwd with ./ and .. in a relative cwd").toBe(`${box.scratch}\n`);
     },
   },

@@ -70,11 +70,11 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
       const result = await c.exec(node.externalId, [
         "sh",
         "-c",
-        "printf out1; printf err1 >&2; printf out2; printf err2 >&2",
+        "printf out1; printf 'err1\\n' >&2; printf out2; printf '  err2\\n\\n' >&2",
       ]);
       expect(result.stdout, "stdout").toBe("out1out2");
-      expect(result.stderr, "stderr").toBe("err1err2");
-      expect(new TextDecoder().decode(result.stderrBytes), "stderrBytes").toBe("err1err2");
+      expect(result.stderr, "stderr, whitespace and newlines kept").toBe("err1\n  err2\n\n");
+      expect(new TextDecoder().decode(result.stderrBytes), "stderrBytes").toBe("err1\n  err2\n\n");
     },
   },
   {

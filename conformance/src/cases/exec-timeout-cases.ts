@@ -93,9 +93,13 @@ export const EXEC_TIMEOUT_CASES: readonly CaseDefinition[] = [
     run: async (c) => {
       const node = await c.provision();
       const result = await withDeadline(
-        c.exec(node.externalId, ["sh", "-c", "printf 'printed before the kill'; printf 'err before' >&2; sleep 30"], {
-          timeoutMs: 1_000,
-        }),
+        c.exec(
+          node.externalId,
+          ["sh", "-c", "printf 'printed before the kill'; printf 'err before' >&2; exec sleep 30"],
+          {
+            timeoutMs: 1_000,
+          },
+        ),
         1_000 + c.options.timeouts.killGraceMs,
         "an exec with timeoutMs 1000",
       );

@@ -1,3 +1,5 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { CaseContext } from "../suite/case-context.js";
 import { sleep } from "./case-helpers.js";
 
@@ -68,6 +70,35 @@ export async function fetchOnce(url: string): Promise<{ ok: true; body: string }
   } catch (error) {
     return { ok: false, why: String((error as Error).cause ?? error) };
   }
+}
+
+/**
+ * One GET on a connection of its own (no keep-alive), so that a forwarder serving only its first
+ * connection cannot hide behind a reused socket.
+ */
+export function fetchFresh(url: string): Promise<{ ok: true; body: string } | { ok: false; why: string }> {
+  return new Promise((resolve) => {
+    const send = url.startsWith("https:") ? httpsRequest : httpRequest;
+    const request = send(url, { agent: false, headers: { connection: "close" }, timeout: 5_000 }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      response.on("end", () => {
+        const status = response.statusCode ?? 0;
+        resolve(
+          status >= 200 && status < 300
+            ? { ok: true, body }
+            : { ok: false, why: `HTTP ${status}: ${body.slice(0, 200)}` },
+        );
+      });
+      response.on("error", (error) => resolve({ ok: false, why: String(error) }));
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out after 5 s")));
+    request.on("error", (error) => resolve({ ok: false, why: String(error) }));
+    request.end();
+  });
 }
 
 /** Polls `url` until it answers `token`; throws after `timeoutMs` with the last failure. */

@@ -1,6 +1,7 @@
+import { expect } from "vitest";
 import type { CaseDefinition } from "./case-definition.js";
 import { expectSandboxError, requireExtension } from "./case-helpers.js";
-import { randomPort, randomToken, startServer, waitForToken } from "./http-server.js";
+import { fetchFresh, randomPort, randomToken, startServer, waitForToken } from "./http-server.js";
 
 /** `count` distinct random ports. */
 function distinctPorts(count: number): number[] {
@@ -19,7 +20,17 @@ export const NETWORK_CASES: readonly CaseDefinition[] = [
       const network = requireExtension(c, box.id, "network");
       const token = randomToken();
       await startServer(c, box.id, port, token);
-      await waitForToken(await network.getUrl(port), token, c.options.timeouts.networkReadyMs);
+      const url = await network.getUrl(port);
+      await waitForToken(url, token, c.options.timeouts.networkReadyMs);
+      // A forwarder that serves one connection and quits passes the first request only: each
+      // further request opens a connection of its own.
+      for (let request = 2; request <= 5; request++) {
+        const answer = await fetchFresh(url);
+        if (!answer.ok || answer.body !== token) {
+          throw new Error(`request ${request} to ${url} failed: ${answer.ok ? answer.body.slice(0, 100) : answer.why}`);
+        }
+      }
+      expect(await network.getUrl(port), "getUrl of the same port again").toBe(url);
     },
   },
   {

@@ -30,7 +30,6 @@ export const SANDBOX_DESTROY_CASES: readonly CaseDefinition[] = [
         c.note(`the sandbox was still ${info.status} after its entrypoint exited; destroying it anyway`);
       }
       await c.provider.destroy(node.externalId);
-      await c.provider.destroy(node.externalId);
     },
   },
   {
@@ -46,7 +45,15 @@ export const SANDBOX_DESTROY_CASES: readonly CaseDefinition[] = [
         if (!network) throw new Error('capabilities.extensions declares "network" but getExtension returns undefined');
         await startServer(c, box.id, port, token);
         url = await network.getUrl(port);
-        await waitForToken(url, token, c.options.timeouts.networkReadyMs);
+        try {
+          await waitForToken(url, token, c.options.timeouts.networkReadyMs);
+        } catch (error) {
+          // network.get-url.http reports that; here it only means the server cannot be the witness.
+          c.note(
+            `the sandbox's server never answered (${(error as Error).message}); destroy was observed through a fresh provider only`,
+          );
+          url = undefined;
+        }
       } else {
         c.note("the provider has no network extension: destroy was observed through a fresh provider only");
       }
@@ -56,11 +63,16 @@ export const SANDBOX_DESTROY_CASES: readonly CaseDefinition[] = [
       const fresh = c.options.sharedInstance ? c.raw : await c.createProvider();
       if (fresh === c.raw) c.note("createProvider returns one shared instance: the second look used it again");
       const info = await fresh.inspect(box.id);
-      expect(info.status, "status of the destroyed sandbox seen by a fresh provider instance").toBe("terminated");
+      expect(["terminated", "failed"], "status of the destroyed sandbox seen by a fresh provider instance").toContain(
+        info.status,
+      );
       const list = listOf(fresh);
       if (list) {
-        const ids = (await list({ labels: { [LABEL_RUN]: c.options.runId } })).map((node) => node.externalId);
-        expect(ids, "a fresh provider instance lists the destroyed sandbox").not.toContain(box.id);
+        // Only live entries count here; whether list shows ended ones at all is sandbox.list.live-only's concern.
+        const alive = (await list({ labels: { [LABEL_RUN]: c.options.runId } }))
+          .filter((node) => node.status !== "terminated" && node.status !== "failed")
+          .map((node) => node.externalId);
+        expect(alive, "a fresh provider instance lists the destroyed sandbox as live").not.toContain(box.id);
       }
     },
   },

@@ -89,7 +89,7 @@ export const SANDBOX_INSPECT_CASES: readonly CaseDefinition[] = [
     id: "sandbox.list.live-only",
     run: async (c) => {
       const list = requireList(c);
-      const probe = { "openlattice.list-probe": `live-${Math.random().toString(36).slice(2, 10)}` };
+      const probe = { "openlattice.list-live": `live-${Math.random().toString(36).slice(2, 10)}` };
       const gone = await c.provision({ labels: probe });
       const kept = await c.provision({ labels: probe });
       await c.provider.destroy(gone.externalId);
@@ -109,7 +109,7 @@ export const SANDBOX_INSPECT_CASES: readonly CaseDefinition[] = [
     id: "sandbox.list.shared",
     run: async (c) => {
       requireList(c);
-      const probe = { "openlattice.list-probe": `shared-${Math.random().toString(36).slice(2, 10)}` };
+      const probe = { "openlattice.list-shared": `shared-${Math.random().toString(36).slice(2, 10)}` };
       const node = await c.provision({ labels: probe });
       const other = await c.freshProvider();
       const otherList = listOf(other);

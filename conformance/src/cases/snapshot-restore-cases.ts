@@ -32,6 +32,7 @@ const MAKE_MODES = [
   "printf secret > olc-modes/private/key && chmod 0600 olc-modes/private/key",
   "printf ro > olc-modes/read-only && chmod 0444 olc-modes/read-only",
   "printf x > olc-modes/group-read/g && chmod 0640 olc-modes/group-read/g",
+  "printf o > olc-modes/open/o && chmod 0666 olc-modes/open/o",
   "chmod 0700 olc-modes/private && chmod 0750 olc-modes/group-read && chmod 0777 olc-modes/open",
 ].join(" && ");
 

@@ -18,8 +18,8 @@ export interface RunOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly groups: ProcessGroups;
-  /** Kills what a timeout or abort ends. The reference kills the whole process group. */
-  readonly kill: (pid: number) => void;
+  /** Kills what a timeout or abort ends (`why` says which). The reference kills the whole process group. */
+  readonly kill: (pid: number, why: "timeout" | "abort") => void;
 }
 
 /**
@@ -38,17 +38,17 @@ export function runProcess(request: ExecRequest, options: RunOptions): Promise<E
     let timedOut = false;
     const pid = child.pid;
     if (pid !== undefined) options.groups.add(pid);
-    const stop = () => {
-      if (pid !== undefined) options.kill(pid);
+    const stop = (why: "timeout" | "abort") => {
+      if (pid !== undefined) options.kill(pid, why);
     };
     const onTimeout = () => {
       timedOut = true;
-      stop();
+      stop("timeout");
     };
     const timer = request.timeoutMs === undefined ? undefined : setTimeout(onTimeout, request.timeoutMs);
     // Reject at once: the caller asked to stop waiting, whatever the process tree does next.
     const onAbort = () => {
-      stop();
+      stop("abort");
       reject(request.signal?.reason);
     };
     request.signal?.addEventListener("abort", onAbort, { once: true });

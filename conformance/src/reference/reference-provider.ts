@@ -130,7 +130,7 @@ export class ReferenceProvider implements Provider {
         // Per-call env is layered over the sandbox's env for this call only.
         env: { ...sandbox.env, ...request.env },
         groups: sandbox.groups,
-        kill: (pid) => this.killTree(pid),
+        kill: (pid, why) => this.killTree(pid, why),
       });
     } finally {
       done();
@@ -252,8 +252,8 @@ export class ReferenceProvider implements Provider {
     return valid;
   }
 
-  /** Kills what a timed-out or aborted exec started: its whole process group. */
-  protected killTree(pid: number): void {
+  /** Kills what a timed-out or aborted exec started (`why` says which): its whole process group. */
+  protected killTree(pid: number, _why: "timeout" | "abort"): void {
     signalGroup(pid, "SIGKILL");
   }
 
