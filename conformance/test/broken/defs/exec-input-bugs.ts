@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { posix } from "node:path";
-import { type ExecOptions, NotFoundError } from "@openlattice/core";
+import type { ExecOptions } from "@openlattice/core";
 import { ReferenceProvider } from "../../../src/reference/index.js";
 import { sandboxes } from "../../../src/reference/reference-state.js";
 import type { BrokenProvider } from "../support/define-broken.js";

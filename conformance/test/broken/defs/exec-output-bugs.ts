@@ -26,7 +26,10 @@ function rewriting(base: () => Provider, rewrite: (result: ExecResult, options?:
 /** Bug: the timeout kills only the direct child, while abort still kills the whole group. */
 class TimeoutKillsChildOnly extends ReferenceProvider {
   protected override killTree(pid: number, why: "timeout" | "abort"): void {
-    if (why === "abort") return super.killTree(pid, why);
+    if (why === "abort") {
+      super.killTree(pid, why);
+      return;
+    }
     try {
       process.kill(pid, "SIGKILL");
     } catch {
@@ -38,7 +41,10 @@ class TimeoutKillsChildOnly extends ReferenceProvider {
 /** Bug: abort kills only the direct child; timeouts still kill the group. */
 class AbortKillsChildOnly extends ReferenceProvider {
   protected override killTree(pid: number, why: "timeout" | "abort"): void {
-    if (why === "timeout") return super.killTree(pid, why);
+    if (why === "timeout") {
+      super.killTree(pid, why);
+      return;
+    }
     try {
       process.kill(pid, "SIGKILL");
     } catch {
