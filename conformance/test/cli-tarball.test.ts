@@ -72,7 +72,17 @@ describe.skipIf(process.env.OPENLATTICE_SKIP_TARBALL_TEST === "1")(
       const bin = join(project, "node_modules/.bin/openlattice-conformance");
       const result = spawnSync(
         bin,
-        ["provider.ts", "--image", "host", "--json", "out/report.json", "--junit", "out/report.xml"],
+        [
+          "provider.ts",
+          "--image",
+          "host",
+          "--concurrency",
+          "4",
+          "--json",
+          "out/report.json",
+          "--junit",
+          "out/report.xml",
+        ],
         {
           cwd: project,
           env,

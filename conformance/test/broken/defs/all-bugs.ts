@@ -1,7 +1,9 @@
 import type { BrokenProvider } from "../support/define-broken.js";
+import { DESTROY_BUGS } from "./destroy-bugs.js";
 import { EXEC_INPUT_BUGS } from "./exec-input-bugs.js";
 import { EXEC_OUTPUT_BUGS } from "./exec-output-bugs.js";
 import { FILES_BUGS } from "./files-bugs.js";
+import { LIFECYCLE_BUGS } from "./lifecycle-bugs.js";
 import { limitsBugs } from "./limits-bugs.js";
 import { PROVIDER_BUGS } from "./provider-bugs.js";
 import { RUNTIME_BUGS } from "./runtime-bugs.js";
@@ -13,11 +15,13 @@ export function allBugs(probeUrl = "http://127.0.0.1:9/"): readonly BrokenProvid
   return [
     ...PROVIDER_BUGS,
     ...SANDBOX_BUGS,
+    ...DESTROY_BUGS,
     ...RUNTIME_BUGS,
     ...EXEC_OUTPUT_BUGS,
     ...EXEC_INPUT_BUGS,
     ...FILES_BUGS,
     ...SNAPSHOT_NETWORK_BUGS,
+    ...LIFECYCLE_BUGS,
     ...limitsBugs(probeUrl),
   ];
 }
