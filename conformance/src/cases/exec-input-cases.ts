@@ -148,7 +148,8 @@ export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
       const box = await c.sandbox();
       const marker = `${box.scratch}/ran`;
       // Running in the wrong directory is a safety bug: the command must not run at all.
-      for (const cwd of [`${box.scratch}/does-not-exist`, "olc-relative-does-not-exist"]) {
+      await c.mustExec(box.id, ["sh", "-c", 'printf x > "$1"', "sh", `${box.scratch}/a-file`]);
+      for (const cwd of [`${box.scratch}/does-not-exist`, "olc-relative-does-not-exist", `${box.scratch}/a-file`]) {
         await expectSandboxError(
           c.exec(box.id, ["sh", "-c", 'touch "$1"', "sh", marker], { cwd }),
           ["not_found"],
@@ -174,6 +175,9 @@ export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
       expect(none.stdout, "cat without stdin prints nothing").toBe("");
       const count = await c.exec(node.externalId, ["wc", "-c"], { stdin: "" });
       expect(count.stdout.trim(), "an empty stdin string").toBe("0");
+      // A command that exits without reading its stdin: the unread input is not the exec's failure.
+      const unread = await c.exec(node.externalId, ["true"], { stdin: new Uint8Array(4 * 1024 * 1024) });
+      expect(unread.exitCode, "exit code of a command that ignores 4 MiB of stdin").toBe(0);
     },
   },
   {

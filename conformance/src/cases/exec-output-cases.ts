@@ -50,16 +50,23 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
   {
     id: "exec.exit-code.not-found",
     run: async (c) => {
-      const node = await c.provision();
-      const viaShell = await c.exec(node.externalId, ["sh", "-c", "olc-no-such-program-xyz"]);
+      const box = await c.sandbox();
+      const viaShell = await c.exec(box.id, ["sh", "-c", "olc-no-such-program-xyz"]);
       expect(viaShell.exitCode, "a missing program run by sh").toBe(127);
-      try {
-        const direct = await c.exec(node.externalId, ["olc-no-such-program-xyz"]);
-        expect(direct.exitCode, "a missing program as argv[0]").toBe(127);
-      } catch (error) {
-        // Rejecting is allowed for argv[0] itself, but only with a typed error.
-        if (!isSandboxError(error) || !["not_found", "invalid_argument"].includes(error.code)) throw error;
-        c.note(`a missing argv[0] rejects with ${error.code}`);
+      const script = `${box.scratch}/not-executable.sh`;
+      await c.mustExec(box.id, ["sh", "-c", 'printf "#!/bin/sh\\necho ran\\n" > "$1" && chmod 644 "$1"', "sh", script]);
+      for (const [argv0, code] of [
+        ["olc-no-such-program-xyz", 127],
+        [script, 126],
+      ] as const) {
+        try {
+          const direct = await c.exec(box.id, [argv0]);
+          expect(direct.exitCode, `${code === 127 ? "a missing" : "a non-executable"} program as argv[0]`).toBe(code);
+        } catch (error) {
+          // Rejecting is allowed for argv[0] itself, but only with a typed error.
+          if (!isSandboxError(error) || !["not_found", "invalid_argument"].includes(error.code)) throw error;
+          c.note(`${argv0} as argv[0] rejects with ${error.code}`);
+        }
       }
     },
   },

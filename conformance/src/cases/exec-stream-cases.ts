@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import type { CaseContext } from "../suite/case-context.js";
 import type { CaseDefinition } from "./case-definition.js";
-import { assertBytesEqual, joinChunks } from "./case-helpers.js";
+import { assertBytesEqual, joinChunks, pathExists } from "./case-helpers.js";
 import { expectedPattern, patternCommand } from "./exec-output-cases.js";
 
 const decoder = new TextDecoder();
@@ -79,6 +79,12 @@ export const EXEC_STREAM_CASES: readonly CaseDefinition[] = [
         expect(errText.join(""), "onStderr chunks of characters split across writes").toBe("é🚀");
       }
       if (text.length < 2) c.note("the output arrived in one chunk, so no character was split in transit");
+      // Output that ends inside a character: the text callback still gets what the text field has.
+      const cut: string[] = [];
+      const ending = await c.exec(node.externalId, ["printf", "ok\\360\\237"], {
+        onStdout: (chunk) => cut.push(chunk),
+      });
+      expect(cut.join(""), "onStdout of output ending in an incomplete character").toBe(ending.stdout);
     },
   },
   {
@@ -128,6 +134,28 @@ export const EXEC_STREAM_CASES: readonly CaseDefinition[] = [
         });
         assertBytesEqual(joinChunks(keptErr), expectedPattern(size), "stderr chunks kept without copying");
       }
+    },
+  },
+  {
+    id: "exec.stream.callback-throws",
+    run: async (c) => {
+      const box = await c.sandbox();
+      await requireStreaming(c, box.id);
+      const boom = new Error("conformance: a callback that throws");
+      const marker = `${box.scratch}/finished`;
+      const settled = await c
+        .exec(box.id, ["sh", "-c", 'printf early; sleep 0.5; printf late; touch "$1"', "sh", marker], {
+          onStdout: () => {
+            throw boom;
+          },
+        })
+        .then(
+          () => "resolved",
+          (error: unknown) => error,
+        );
+      expect(settled, "exec whose onStdout throws rejects with that error").toBe(boom);
+      // The throw is the caller's bug, not the command's: the command still ran to its end.
+      expect(await pathExists(c, box.id, marker), "the command ran to its end").toBe(true);
     },
   },
 ];

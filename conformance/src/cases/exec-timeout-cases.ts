@@ -1,3 +1,4 @@
+import { type ExecOptions, isSandboxError } from "@openlattice/core";
 import { expect } from "vitest";
 import type { CaseContext } from "../suite/case-context.js";
 import { withDeadline } from "../suite/sandbox-tracker.js";
@@ -40,6 +41,26 @@ async function assertGrandchildGone(c: CaseContext, id: string, pidFile: string)
     if (Date.now() > deadline) throw new Error(`grandchild ${pid} (sleep 30) is still alive after the exec ended`);
     await sleep(200);
   }
+}
+
+/** Starts `sleep 30` detached in the background of an exec (with `options`) and returns its pid. */
+async function startBackground(c: CaseContext, id: string, options: ExecOptions): Promise<string> {
+  const result = await c.mustExec(id, ["sh", "-c", "sleep 30 >/dev/null 2>&1 </dev/null & echo $!"], options);
+  const pid = result.stdout.trim();
+  if (!/^\d+$/.test(pid)) throw new Error(`the background sleep printed ${JSON.stringify(result.stdout)}, not a pid`);
+  return pid;
+}
+
+/** Whether process `pid` of the sandbox is alive (a zombie is not). */
+async function alive(c: CaseContext, id: string, pid: string): Promise<boolean> {
+  const probe = await c.exec(id, [
+    "sh",
+    "-c",
+    'kill -0 "$1" 2>/dev/null && ! grep -q "^State:.*Z" "/proc/$1/status" 2>/dev/null',
+    "sh",
+    pid,
+  ]);
+  return probe.exitCode === 0;
 }
 
 /** Exit codes of signals, timeouts, durations and cancellation. */
@@ -129,18 +150,31 @@ export const EXEC_TIMEOUT_CASES: readonly CaseDefinition[] = [
         0,
         false,
       ]);
+      // An exec that finished in time is over: its deadline must not kill what it left running.
+      const pid = await startBackground(c, node.externalId, { timeoutMs: 1_000 });
+      await sleep(1_600);
+      expect(
+        await alive(c, node.externalId, pid),
+        "a background process of an exec that finished before its timeoutMs",
+      ).toBe(true);
+      await c.exec(node.externalId, ["kill", pid]);
     },
   },
   {
     id: "exec.duration.measured",
     run: async (c) => {
       const node = await c.provision();
-      for (const seconds of [0, 0.6]) {
-        const argv = seconds === 0 ? ["true"] : ["sleep", String(seconds)];
+      for (const seconds of [-1, 0, 0.6]) {
+        // -1: a program that does not exist (exit 127 or a typed rejection), timed like any other.
+        const argv = seconds < 0 ? ["olc-no-such-program-xyz"] : seconds === 0 ? ["true"] : ["sleep", String(seconds)];
         const before = performance.now();
-        const result = await c.exec(node.externalId, argv);
+        const result = await c.exec(node.externalId, argv).catch((error: unknown) => {
+          if (seconds < 0 && isSandboxError(error)) return undefined;
+          throw error;
+        });
         const wall = performance.now() - before;
-        expect(result.exitCode, `${argv.join(" ")} exit code`).toBe(0);
+        if (result === undefined) continue;
+        if (seconds >= 0) expect(result.exitCode, `${argv.join(" ")} exit code`).toBe(0);
         expect(Number.isFinite(result.durationMs), "durationMs is finite").toBe(true);
         // A rounding millisecond either way; anything more is another clock or another unit.
         expect(
@@ -187,6 +221,13 @@ export const EXEC_TIMEOUT_CASES: readonly CaseDefinition[] = [
       }
       expect(preSettled, "an exec with an already aborted signal rejects with its reason").toBe(reason);
       expect(await pathExists(c, box.id, marker), "a pre-aborted exec ran").toBe(false);
+      // Aborting after the exec resolved changes nothing: what it left running lives on.
+      const late = new AbortController();
+      const pid = await startBackground(c, box.id, { signal: late.signal });
+      late.abort(new Error("aborted after the exec resolved"));
+      await sleep(500);
+      expect(await alive(c, box.id, pid), "a background process of an exec aborted after it resolved").toBe(true);
+      await c.exec(box.id, ["kill", pid]);
     },
   },
 ];

@@ -64,18 +64,19 @@ export const FILES_CASES: readonly CaseDefinition[] = [
     id: "files.list",
     run: async (c) => {
       const { files, scratch } = await filesSandbox(c);
-      await files.write(`${scratch}/b.txt`, "bb");
-      await files.write(`${scratch}/a.txt`, "a");
+      // Created out of order, and enough of them that the directory's own order is unlikely sorted.
+      const names = ["m.txt", "b.txt", "x.txt", "e.txt", "q.txt", "a.txt", "k.txt", "g.txt"];
+      for (const name of names) await files.write(`${scratch}/${name}`, name === "b.txt" ? "bb" : "a");
       await files.write(`${scratch}/c dir/inner.txt`, "x");
       const entries = await files.list(scratch);
       expect(
         entries.map((entry) => [entry.name, entry.type]),
         "entries sorted by name",
-      ).toEqual([
-        ["a.txt", "file"],
-        ["b.txt", "file"],
-        ["c dir", "directory"],
-      ]);
+      ).toEqual(
+        [...names.map((name) => [name, "file"]), ["c dir", "directory"]].sort(([a], [b]) =>
+          (a as string) < (b as string) ? -1 : 1,
+        ),
+      );
       const b = entries.find((entry) => entry.name === "b.txt");
       expect(b?.size, "size of b.txt").toBe(2);
       expect(b?.path, "path of b.txt").toBe(`${scratch}/b.txt`);
@@ -97,6 +98,10 @@ export const FILES_CASES: readonly CaseDefinition[] = [
         stat.modifiedAt instanceof Date && !Number.isNaN(stat.modifiedAt.getTime()),
         "modifiedAt is a valid Date",
       ).toBe(true);
+      if (await c.hasProgram(id, "mkfifo")) {
+        await c.mustExec(id, ["mkfifo", `${scratch}/fifo`]);
+        expect((await files.stat(`${scratch}/fifo`)).type, "type of a FIFO").toBe("other");
+      }
       const dir = await files.stat(scratch);
       expect(dir.type, "type of a directory").toBe("directory");
     },

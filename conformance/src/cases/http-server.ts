@@ -50,14 +50,23 @@ export function randomToken(): string {
  * returns, the server keeps running). Ends the case `not-run` when the image has no runtime for it.
  */
 export async function startServer(c: CaseContext, id: string, port: number, token: string): Promise<void> {
+  const argv = await serverCommand(c, id, port, token);
+  const start = await c.exec(id, ["sh", "-c", '"$@" >/dev/null 2>&1 </dev/null &', "sh", ...argv]);
+  if (start.exitCode !== 0) throw new Error(`starting the server failed: ${start.stderr}`);
+}
+
+/**
+ * The argv of a server answering `token` on `port`, for the runtime sandbox `id` has (node or
+ * python3); ends the case `not-run` when it has neither.
+ */
+export async function serverCommand(c: CaseContext, id: string, port: number, token: string): Promise<string[]> {
   const program = await c.firstProgram(
     id,
     SERVERS.map((server) => server.program),
   );
   const server = SERVERS.find((candidate) => candidate.program === program);
   if (!server) c.notRun("the sandbox image has neither node nor python3 to run an HTTP server");
-  const start = await c.exec(id, ["sh", "-c", '"$@" >/dev/null 2>&1 </dev/null &', "sh", ...server.argv(port, token)]);
-  if (start.exitCode !== 0) throw new Error(`starting the server failed: ${start.stderr}`);
+  return server.argv(port, token);
 }
 
 /** One GET: the body when it answered 2xx, else a description of what happened. */

@@ -1,8 +1,10 @@
 import { hasErrorCode, isSandboxError } from "@openlattice/core";
 import { expect } from "vitest";
 import type { CaseContext } from "../suite/case-context.js";
+import { withDeadline } from "../suite/sandbox-tracker.js";
+import { LABEL_CASE, LABEL_RUN } from "../suite/suite-options.js";
 import type { CaseDefinition } from "./case-definition.js";
-import { expectSandboxError, pathExists, requireExtension, sleep, waitForEnd } from "./case-helpers.js";
+import { expectSandboxError, listOf, pathExists, requireExtension, sleep, waitForEnd } from "./case-helpers.js";
 
 /** Reads the counter the background loop keeps updating (written via rename, so never half-written). */
 async function readCounter(c: CaseContext, id: string, file: string): Promise<number> {
@@ -40,8 +42,29 @@ export const LIFECYCLE_CASES: readonly CaseDefinition[] = [
       await lifecycle.pause();
       const info = await c.provider.inspect(box.id);
       expect(info.status, "status while paused").toBe("paused");
+      const list = listOf(c.raw);
+      if (list) {
+        const listed = await list({ labels: { [LABEL_CASE]: c.requirement.id, [LABEL_RUN]: c.options.runId } });
+        expect(
+          listed.map((node) => node.externalId),
+          "list shows a paused sandbox (it is live)",
+        ).toContain(box.id);
+      }
+      // A new exec makes no progress either: it waits for resume, or is refused (typed).
+      let during: "pending" | "ran" | "refused" = "pending";
+      const duringExec = c.exec(box.id, ["true"]).then(
+        () => {
+          during = "ran";
+        },
+        (error: unknown) => {
+          if (!isSandboxError(error)) throw error;
+          during = "refused";
+        },
+      );
       await sleep(2_000);
+      expect(during, "an exec started while paused").not.toBe("ran");
       await lifecycle.resume();
+      await withDeadline(duringExec, c.options.timeouts.killGraceMs, "an exec started while paused, after resume");
       const afterResume = await readCounter(c, box.id, file);
       const window = Date.now() - pausedAt;
       // Running all the time would add rate × window; at least the 2 s of pause must show no progress.
@@ -119,9 +142,13 @@ export const LIFECYCLE_CASES: readonly CaseDefinition[] = [
         throw error;
       });
       const started = Date.now();
+      // A file call is activity too; once it is over the sandbox is idle again.
+      await c.provider.getExtension(idle.externalId, "files")?.stat(".");
       const [chatty, long] = await Promise.all([c.provision(spec), c.provision(spec)]);
-      // One sandbox gets an exec every 300 ms, one runs a single exec longer than idleSeconds.
+      // One sandbox gets an exec every 300 ms; one runs an exec longer than idleSeconds, with a
+      // short exec ending halfway through it (the sandbox is still busy then).
       const longRun = c.exec(long.externalId, ["sh", "-c", "sleep 3.5; printf done"]);
+      await c.exec(long.externalId, ["true"]);
       const busyUntil = Date.now() + 3_500;
       while (Date.now() < busyUntil) {
         const result = await c.exec(chatty.externalId, ["true"]);
@@ -131,11 +158,21 @@ export const LIFECYCLE_CASES: readonly CaseDefinition[] = [
       const longResult = await longRun;
       expect([longResult.exitCode, longResult.stdout], "an exec running longer than idleSeconds").toEqual([0, "done"]);
       expect((await c.provider.inspect(chatty.externalId)).status, "a sandbox kept busy by execs").toBe("running");
-      const info = await waitForEnd(c, idle.externalId, idleSeconds * 1000 + c.options.timeouts.durationGraceMs);
+      const bound = idleSeconds * 1000 + c.options.timeouts.durationGraceMs;
+      const info = await waitForEnd(c, idle.externalId, bound);
       expect(
         info.status,
         `status of a sandbox without activity ${Math.round((Date.now() - started) / 1000)} s after provisioning with idleSeconds ${idleSeconds}`,
       ).toBe("terminated");
+      // Once their execs are over, the busy sandboxes fall idle and end too.
+      for (const [node, what] of [
+        [chatty, "the sandbox kept busy by execs"],
+        [long, "the sandbox with the long exec"],
+      ] as const) {
+        expect((await waitForEnd(c, node.externalId, bound)).status, `${what}, idleSeconds after its last exec`).toBe(
+          "terminated",
+        );
+      }
     },
   },
 ];

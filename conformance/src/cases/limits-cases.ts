@@ -67,21 +67,23 @@ export const LIMITS_CASES: readonly CaseDefinition[] = [
     id: "limits.cpu.enforced",
     run: async (c) => {
       const cpu = 0.1;
+      const bound = cpu * 1.5 + 0.05;
       const limited = await provisionLimited(c, { cpu }, "resources.cpu");
       const control = await c.provision();
-      // Measured side by side, so both loops see the same load on the host.
-      const [share, free] = await Promise.all([
-        busyShare(c, limited.externalId, 3),
-        busyShare(c, control.externalId, 3),
-      ]);
-      const bound = cpu * 1.5 + 0.05;
-      c.note(
-        `a busy loop got ${share.toFixed(3)} of a core with resources.cpu ${cpu}, ${free.toFixed(3)} without a limit`,
-      );
-      expect(share, `share of a core a busy loop got with resources.cpu ${cpu}`).toBeLessThanOrEqual(bound);
-      if (free <= bound) {
-        c.notRun(`the host is too busy to tell: a busy loop without a limit got only ${free.toFixed(3)} of a core`);
+      // A loop without a limit shows what the host gives right now: the comparison only counts
+      // when that is well above the bound. A busy host gets a few tries.
+      const seen: string[] = [];
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const share = await busyShare(c, limited.externalId, 2);
+        const free = await busyShare(c, control.externalId, 2);
+        seen.push(`${share.toFixed(3)} with the limit, ${free.toFixed(3)} without`);
+        expect(
+          share,
+          `share of a core a busy loop got with resources.cpu ${cpu} (${seen.join("; ")})`,
+        ).toBeLessThanOrEqual(bound);
+        if (free >= 2 * bound) return c.note(`a busy loop got ${seen.join("; then ")}`);
       }
+      c.notRun(`the host is too busy to tell: a busy loop got ${seen.join("; then ")}`);
     },
   },
   {

@@ -1,5 +1,6 @@
 import { assertProvider, EXTENSION_NAMES, SPECIFICATION_VERSION } from "@openlattice/core";
 import { expect } from "vitest";
+import { NotRunSignal, UnsupportedSignal } from "../suite/case-signals.js";
 import { withDeadline } from "../suite/sandbox-tracker.js";
 import type { CaseDefinition } from "./case-definition.js";
 
@@ -64,6 +65,14 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
           expect(Number.isFinite(value) && value > 0, `constraints.${key} is a positive number`).toBe(true);
       }
       if (caps.gpu) expect(limits.gpuTypes.length, "a GPU provider lists its gpuTypes").toBeGreaterThan(0);
+      else expect(limits.gpuTypes, "gpuTypes of a provider without GPUs").toEqual([]);
+      expect(limits.imageKinds.length, "constraints.imageKinds describes at least one kind of image").toBeGreaterThan(
+        0,
+      );
+      for (const kind of limits.imageKinds) expect(typeof kind === "string" && kind !== "", "imageKinds[]").toBe(true);
+      for (const [feature, why] of Object.entries(caps.limitations ?? {})) {
+        expect(typeof why === "string" && why !== "", `limitations.${feature} says why`).toBe(true);
+      }
       // Constant for the provider's lifetime, and the same for every instance the factory makes.
       const before = structuredClone(caps);
       expect(c.raw.capabilities, "capabilities read twice").toEqual(before);
@@ -94,7 +103,21 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
         Number.isFinite(report.latencyMs) && report.latencyMs >= 0,
         `latencyMs ${report.latencyMs} is finite and >= 0`,
       ).toBe(true);
-      if (!report.healthy) c.note(`provider reports unhealthy: ${report.message ?? "(no message)"}`);
+      if (!report.healthy) {
+        // "Unhealthy" must be true: a backend that provisions and runs a command is usable.
+        let works = false;
+        try {
+          const node = await c.provision();
+          works = (await c.exec(node.externalId, ["true"])).exitCode === 0;
+        } catch (error) {
+          if (error instanceof NotRunSignal || error instanceof UnsupportedSignal) throw error;
+        }
+        if (works)
+          throw new Error(
+            `healthCheck reports unhealthy (${report.message ?? "no message"}) while provisioning and exec work`,
+          );
+        c.note(`provider reports unhealthy: ${report.message ?? "(no message)"}`);
+      }
       if (report.message !== undefined) expect(typeof report.message, "message is a string").toBe("string");
     },
   },

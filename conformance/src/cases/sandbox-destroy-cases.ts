@@ -1,8 +1,9 @@
+import type { NetworkExtension } from "@openlattice/core";
 import { expect } from "vitest";
 import { LABEL_RUN } from "../suite/suite-options.js";
 import type { CaseDefinition } from "./case-definition.js";
 import { expectSandboxError, listOf, waitForEnd } from "./case-helpers.js";
-import { randomPort, randomToken, startServer, waitForSilence, waitForToken } from "./http-server.js";
+import { randomPort, randomToken, serverCommand, startServer, waitForSilence, waitForToken } from "./http-server.js";
 import { unknownId } from "./sandbox-inspect-cases.js";
 
 /** Destroy: idempotent, final, and real. */
@@ -57,9 +58,23 @@ export const SANDBOX_DESTROY_CASES: readonly CaseDefinition[] = [
       } else {
         c.note("the provider has no network extension: destroy was observed through a fresh provider only");
       }
+      // The server for the second sandbox, chosen while the first one can still tell what it has.
+      const mainPort = randomPort();
+      const mainToken = randomToken();
+      const mainServer = url === undefined ? [] : await serverCommand(c, box.id, mainPort, mainToken);
       await c.provider.destroy(box.id);
       // Observed from outside, not from the provider's report: the sandbox's server must go quiet.
       if (url !== undefined) await waitForSilence(url, token, c.options.timeouts.killGraceMs);
+      if (url !== undefined) {
+        // The same for a server that is the sandbox's main process (its entrypoint).
+        const main = await c.provision({ network: { ports: [mainPort] }, runtime: { entrypoint: mainServer } });
+        const mainUrl = await (c.provider.getExtension(main.externalId, "network") as NetworkExtension).getUrl(
+          mainPort,
+        );
+        await waitForToken(mainUrl, mainToken, c.options.timeouts.networkReadyMs);
+        await c.provider.destroy(main.externalId);
+        await waitForSilence(mainUrl, mainToken, c.options.timeouts.killGraceMs);
+      }
       const fresh = c.options.sharedInstance ? c.raw : await c.createProvider();
       if (fresh === c.raw) c.note("createProvider returns one shared instance: the second look used it again");
       const info = await fresh.inspect(box.id);

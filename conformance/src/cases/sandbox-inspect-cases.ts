@@ -60,6 +60,8 @@ export const SANDBOX_INSPECT_CASES: readonly CaseDefinition[] = [
       const info = await c.provider.inspect(node.externalId);
       expect(info.labels, "inspect labels (hostile values)").toEqual(expected);
       assertWithin(c, node.createdAt, before, after, "node.createdAt");
+      const image = c.options.image ?? c.capabilities.constraints.defaultImage;
+      if (info.image !== undefined && image !== undefined) expect(info.image, "inspect image").toBe(image);
       assertWithin(c, info.createdAt, before, after, "inspect createdAt");
       if (info.startedAt !== undefined) assertWithin(c, info.startedAt, before, after, "inspect startedAt");
       await sleep(1_100);

@@ -1,3 +1,4 @@
+import { isSandboxError } from "@openlattice/core";
 import { expect } from "vitest";
 import { withDeadline } from "../suite/sandbox-tracker.js";
 import { LABEL_RUN } from "../suite/suite-options.js";
@@ -13,7 +14,12 @@ export const SANDBOX_PROVISION_CASES: readonly CaseDefinition[] = [
     id: "sandbox.provision.node",
     run: async (c) => {
       const before = Date.now();
-      const node = await c.provision({ labels: { "conformance.extra": "value with spaces/ü" } });
+      const node = await c.provision({
+        name: "olc-named.sandbox_1",
+        labels: { "conformance.extra": "value with spaces/ü" },
+      });
+      expect(node.name, "node.name").toBe("olc-named.sandbox_1");
+      expect((await c.provider.inspect(node.externalId)).name, "inspect name").toBe("olc-named.sandbox_1");
       expect(
         typeof node.externalId === "string" && node.externalId.length > 0,
         "externalId is a non-empty string",
@@ -41,6 +47,22 @@ export const SANDBOX_PROVISION_CASES: readonly CaseDefinition[] = [
       expect(second.externalId, "the same key returns the same sandbox").toBe(first.externalId);
       const other = await c.provision({ idempotencyKey: `${key}-other` });
       expect(other.externalId, "another key makes another sandbox").not.toBe(first.externalId);
+      // A provision that failed claims nothing: a retry with its key must be able to succeed.
+      const failedKey = `${key}-failed`;
+      const failed = await c
+        .provision({ idempotencyKey: failedKey, runtime: { command: ["sh", "-c", "exit 3"] } })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(isSandboxError(failed) ? failed.code : failed, "a provision whose setup command fails").toBe(
+        "setup_failed",
+      );
+      const retried = await c.provision({ idempotencyKey: failedKey });
+      expect(
+        (await c.exec(retried.externalId, ["true"])).exitCode,
+        "exec in a retry with the key of a failed provision",
+      ).toBe(0);
     },
   },
   {
@@ -105,6 +127,33 @@ export const SANDBOX_PROVISION_CASES: readonly CaseDefinition[] = [
       controller.abort(reason);
       const settled = await withDeadline(pending, c.options.timeouts.killGraceMs, "a provision aborted in flight");
       expect(settled, "an in-flight provision rejects with the signal's reason").toBe(reason);
+      // Aborted on the next tick, with no setup command: the abort lands while the sandbox is made.
+      const early = new AbortController();
+      let abortedAt = Number.POSITIVE_INFINITY;
+      let resolvedAt = Number.POSITIVE_INFINITY;
+      const quick = c.provider.provision(c.spec({ labels: probe }), { signal: early.signal }).then(
+        (node) => {
+          resolvedAt = performance.now();
+          return node;
+        },
+        (error: unknown) => error,
+      );
+      setTimeout(() => {
+        abortedAt = performance.now();
+        early.abort(reason);
+      }, 0);
+      const quickSettled = await withDeadline(
+        quick,
+        c.options.timeouts.killGraceMs,
+        "a provision aborted on the next tick",
+      );
+      if (resolvedAt < abortedAt) {
+        // Finished before the abort: a sandbox that rightly exists, not one left behind.
+        c.note("provisioning finished before the next tick, ahead of the abort");
+        await c.provider.destroy((quickSettled as { externalId: string }).externalId);
+      } else {
+        expect(quickSettled, "a provision aborted on the next tick rejects with the signal's reason").toBe(reason);
+      }
       const list = listOf(c.raw);
       if (!list) return c.note("the provider has no list(): only the rejection was checked");
       const left = await list({ labels: { ...probe, [LABEL_RUN]: c.options.runId } });

@@ -1,7 +1,7 @@
 import { isSandboxError, type SandboxError } from "@openlattice/core";
 import { expect } from "vitest";
 import type { CaseDefinition } from "./case-definition.js";
-import { liveIds, waitForEnd } from "./case-helpers.js";
+import { liveIds, sleep, waitForEnd } from "./case-helpers.js";
 
 /** The runtime section: entrypoint, setup command, env, workdir and the default image. */
 export const SANDBOX_RUNTIME_CASES: readonly CaseDefinition[] = [
@@ -12,6 +12,18 @@ export const SANDBOX_RUNTIME_CASES: readonly CaseDefinition[] = [
       const info = await waitForEnd(c, node.externalId, c.options.timeouts.durationGraceMs);
       expect(info.status, "status after the entrypoint exited").toBe("terminated");
       expect(info.exitCode, "exitCode of the entrypoint").toBe(7);
+      // An entrypoint that cannot start ends the sandbox at once, or provision refuses it (typed).
+      const missing = await c
+        .provision({ runtime: { entrypoint: ["olc-no-such-program-xyz"] } })
+        .catch((error: unknown) => {
+          if (!isSandboxError(error)) throw error;
+          c.note(`an entrypoint that cannot start is refused with ${error.code}`);
+          return undefined;
+        });
+      if (missing) {
+        const ended = await waitForEnd(c, missing.externalId, c.options.timeouts.durationGraceMs);
+        expect(["terminated", "failed"], "status of a sandbox whose entrypoint cannot start").toContain(ended.status);
+      }
     },
   },
   {
@@ -73,6 +85,26 @@ export const SANDBOX_RUNTIME_CASES: readonly CaseDefinition[] = [
         env: { OLC_SPEC_ENV: "per-exec" },
       });
       expect(override.stdout, "exec env overrides runtime.env").toBe("per-exec\n");
+      // The entrypoint runs with the same env and workdir.
+      const mainDir = `/tmp/olc-entrypoint-${Math.random().toString(36).slice(2, 8)}`;
+      const main = await c.provision({
+        runtime: {
+          workdir: mainDir,
+          env: { OLC_SPEC_ENV: value },
+          entrypoint: [
+            "sh",
+            "-c",
+            'printf "%s|%s" "$OLC_SPEC_ENV" "$(pwd)" > entrypoint-saw.tmp && mv entrypoint-saw.tmp entrypoint-saw; exec sleep 600',
+          ],
+        },
+      });
+      const deadline = Date.now() + c.options.timeouts.networkReadyMs;
+      let seen = await c.exec(main.externalId, ["cat", `${mainDir}/entrypoint-saw`]);
+      while (seen.exitCode !== 0 && Date.now() < deadline) {
+        await sleep(200);
+        seen = await c.exec(main.externalId, ["cat", `${mainDir}/entrypoint-saw`]);
+      }
+      expect(seen.stdout, "what the entrypoint saw: runtime.env | its working directory").toBe(`${value}|${mainDir}`);
     },
   },
   {

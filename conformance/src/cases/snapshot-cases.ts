@@ -23,8 +23,17 @@ export async function takeSnapshot(c: CaseContext, id: string): Promise<Snapshot
     }
     throw new Error("capabilities.snapshot is false but snapshot succeeded");
   }
+  const before = Date.now();
   const ref = await c.provider.snapshot(id);
+  const after = Date.now();
   expect(ref.provider, "ref.provider").toBe(c.raw.name);
+  const at = new Date(ref.createdAt).getTime();
+  const skew = c.options.clockSkewMs;
+  expect(
+    at >= before - skew && at <= after + skew,
+    `ref.createdAt ${String(ref.createdAt)} is when the snapshot was taken`,
+  ).toBe(true);
+  if (ref.sourceExternalId !== undefined) expect(ref.sourceExternalId, "ref.sourceExternalId").toBe(id);
   expect(c.capabilities.snapshotTypes, "ref.type is one of capabilities.snapshotTypes").toContain(ref.type);
   return ref;
 }

@@ -23,6 +23,7 @@ import {
   parseProvisionSpec,
   parseSnapshotRef,
   runSetupCommand,
+  SandboxError,
   type SandboxInfo,
   type SandboxNode,
   type SnapshotRef,
@@ -52,7 +53,10 @@ export type { ReferenceSandbox } from "./reference-state.js";
 export interface ReferenceProviderOptions {
   /** Provider name reported in nodes and refs. Default `"reference"`. */
   name?: string;
-  /** Where workspaces and snapshots live. Default `<os tmpdir>/openlattice-reference`. */
+  /**
+   * Where workspaces and snapshots live. Default `<os tmpdir>/openlattice-reference/p<pid>`: one
+   * directory per process, removed when it exits, so concurrent test runs never touch each other's.
+   */
   root?: string;
 }
 
@@ -72,13 +76,14 @@ export class ReferenceProvider implements Provider {
 
   constructor(options: ReferenceProviderOptions = {}) {
     this.name = options.name ?? "reference";
-    this.root = options.root ?? join(tmpdir(), "openlattice-reference");
+    this.root = options.root ?? join(tmpdir(), "openlattice-reference", `p${process.pid}`);
+    // The default root is this process's own: it goes when the process exits. A given root stays.
+    if (options.root === undefined) createdDirs.add(this.root);
   }
 
   async provision(spec: ProvisionSpec, options?: ProvisionOptions): Promise<SandboxNode> {
     // Validation comes first: nothing is created for a spec that is wrong.
     const valid = this.validateSpec(spec);
-    if (options?.signal?.aborted) throw options.signal.reason;
     const key = valid.idempotencyKey;
     if (key === undefined) return this.provisionValid(valid, options?.signal);
     // The key is claimed before anything is created, so a concurrent repeat gets the same sandbox.
@@ -130,7 +135,8 @@ export class ReferenceProvider implements Provider {
         // Per-call env is layered over the sandbox's env for this call only.
         env: { ...sandbox.env, ...request.env },
         groups: sandbox.groups,
-        kill: (pid, why) => this.killTree(pid, why),
+        killOnTimeout: (pid) => this.killOnTimeout(pid),
+        killOnAbort: (pid) => this.killOnAbort(pid),
       });
     } finally {
       done();
@@ -157,8 +163,6 @@ export class ReferenceProvider implements Provider {
       ...(sandbox.endedAt && { endedAt: sandbox.endedAt }),
       ...(sandbox.exitCode !== undefined && { exitCode: sandbox.exitCode }),
       ...(sandbox.reason && { reason: sandbox.reason }),
-      image: sandbox.spec.runtime?.image ?? REFERENCE_IMAGE,
-      details: { isolation: "none", workspace: sandbox.workspace },
     };
   }
 
@@ -179,7 +183,7 @@ export class ReferenceProvider implements Provider {
   }
 
   async restore(ref: SnapshotRef, overrides?: Partial<ProvisionSpec>): Promise<SandboxNode> {
-    const parsed = parseSnapshotRef(ref);
+    const parsed = this.parseRef(ref);
     if (parsed.provider !== this.name) {
       throw new InvalidArgumentError(
         "ref.provider",
@@ -191,12 +195,21 @@ export class ReferenceProvider implements Provider {
     }
     const snapshot = snapshots.get(parsed.externalId);
     if (!snapshot) throw new NotFoundError(`no snapshot ${JSON.stringify(parsed.externalId)}`, { provider: this.name });
-    // Each given section of the overrides replaces the snapshot's; the key is not inherited.
-    const { idempotencyKey: _key, ...base } = snapshot.spec;
-    const spec = this.validateSpec(mergeSpec(base as ProvisionSpec, overrides));
+    // Each given section of the overrides replaces the snapshot's.
+    const spec = this.validateSpec(mergeSpec(snapshot.spec as ProvisionSpec, overrides));
     const sandbox = await createSandbox(this.root, spec, snapshot.dir);
     await this.setUp(sandbox);
     return this.nodeOf(sandbox);
+  }
+
+  /** Core's `parseSnapshotRef`, with this provider named in its errors as in every other. */
+  private parseRef(ref: SnapshotRef): SnapshotRef {
+    try {
+      return parseSnapshotRef(ref);
+    } catch (error) {
+      const { field, message } = error as InvalidArgumentError;
+      throw new SandboxError("invalid_argument", message, { provider: this.name, cause: error, details: { field } });
+    }
   }
 
   async healthCheck(): Promise<HealthReport> {
@@ -228,9 +241,8 @@ export class ReferenceProvider implements Provider {
         return this.network(externalId) as ExtensionOf<K>;
       case "lifecycle":
         return this.lifecycle(externalId) as ExtensionOf<K>;
-      default:
-        return undefined as ExtensionOf<K>;
     }
+    return undefined as ExtensionOf<K>;
   }
 
   /** Validates a spec through core and checks it against the capabilities, the one image and the refused limits. */
@@ -252,8 +264,13 @@ export class ReferenceProvider implements Provider {
     return valid;
   }
 
-  /** Kills what a timed-out or aborted exec started (`why` says which): its whole process group. */
-  protected killTree(pid: number, _why: "timeout" | "abort"): void {
+  /** Kills what a timed-out exec started: its whole process group. */
+  protected killOnTimeout(pid: number): void {
+    signalGroup(pid, "SIGKILL");
+  }
+
+  /** Kills what an aborted exec started: its whole process group. */
+  protected killOnAbort(pid: number): void {
     signalGroup(pid, "SIGKILL");
   }
 
@@ -273,10 +290,6 @@ export class ReferenceProvider implements Provider {
   protected files(externalId: string) {
     return createReferenceFiles(
       () => this.live(externalId).workdir,
-      () => {
-        const sandbox = this.live(externalId);
-        return [sandbox.workspace, sandbox.workdir];
-      },
       this.name,
       () => beginActivity(this.live(externalId)),
     );
@@ -285,10 +298,9 @@ export class ReferenceProvider implements Provider {
   /** The sandbox, or `not_found`/`terminated`. */
   protected live(externalId: string): ReferenceSandbox {
     const sandbox = this.known(externalId);
-    if (sandbox.status === "terminated" || sandbox.status === "failed") {
-      throw new TerminatedError(`sandbox ${externalId} has ended (${sandbox.reason ?? sandbox.status})`, {
-        provider: this.name,
-      });
+    // The reference has no "failed" state: a sandbox ends "terminated", whatever ended it.
+    if (sandbox.status === "terminated") {
+      throw new TerminatedError(`sandbox ${externalId} has ended (${sandbox.reason})`, { provider: this.name });
     }
     return sandbox;
   }

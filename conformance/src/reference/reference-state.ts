@@ -54,7 +54,7 @@ process.once("exit", () => {
 
 /** Ends a sandbox: every process group is killed and the state becomes terminal. Idempotent. */
 export function endSandbox(sandbox: ReferenceSandbox, reason: string, exitCode?: number): void {
-  if (sandbox.status === "terminated" || sandbox.status === "failed") return;
+  if (sandbox.status === "terminated") return;
   sandbox.status = "terminated";
   sandbox.reason = reason;
   sandbox.endedAt = new Date();

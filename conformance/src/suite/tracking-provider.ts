@@ -1,4 +1,4 @@
-import { type ExtensionName, type Provider, SPECIFICATION_VERSION } from "@openlattice/core";
+import { type ExecOptions, type ExtensionName, type Provider, SPECIFICATION_VERSION } from "@openlattice/core";
 import type { SandboxTracker } from "./sandbox-tracker.js";
 
 /** One rejection a case saw through the tracking provider (checked by `errors.typed`). */
@@ -19,9 +19,16 @@ export interface ErrorLog {
  * Records the rejection of `promise`, unless it is the abort reason the caller passed (a
  * provider must reject with exactly that value, which is the caller's, not a provider error).
  */
-function recorded<T>(log: ErrorLog, method: string, promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+function recorded<T>(
+  log: ErrorLog,
+  method: string,
+  promise: Promise<T>,
+  signal?: AbortSignal,
+  callerErrors?: ReadonlySet<unknown>,
+): Promise<T> {
   return promise.catch((error: unknown) => {
-    if (!(signal?.aborted && error === signal.reason)) {
+    // The abort reason and what a callback threw are the caller's own values, passed back as the spec says.
+    if (!(signal?.aborted && error === signal.reason) && !callerErrors?.has(error)) {
       log.errors.push({ method, requirement: log.requirement, error });
     }
     throw error;
@@ -49,6 +56,27 @@ function recordingExtension(log: ErrorLog, name: string, extension: object): obj
   });
 }
 
+const CALLBACKS = ["onStdout", "onStderr", "onStdoutBytes", "onStderrBytes"] as const;
+
+/** The exec options with each output callback wrapped to remember what it throws. */
+function watchCallbacks(options: ExecOptions | undefined, thrown: Set<unknown>): ExecOptions | undefined {
+  if (options === undefined || options === null || typeof options !== "object") return options;
+  const watched: Record<string, unknown> = { ...options };
+  for (const key of CALLBACKS) {
+    const callback = options[key] as ((chunk: never) => void) | undefined;
+    if (typeof callback !== "function") continue;
+    watched[key] = (chunk: never) => {
+      try {
+        callback(chunk);
+      } catch (error) {
+        thrown.add(error);
+        throw error;
+      }
+    };
+  }
+  return watched as ExecOptions;
+}
+
 /**
  * A view of `provider` whose provision/restore/destroy keep `tracker` up to date and whose every
  * rejection (extensions included) is recorded in `log`.
@@ -74,7 +102,10 @@ export function trackProvider(provider: Provider, tracker: SandboxTracker, log: 
       await recorded(log, "destroy", provider.destroy(id));
       tracker.forget(id);
     },
-    exec: (id, argv, options) => recorded(log, "exec", provider.exec(id, argv, options), options?.signal),
+    exec: (id, argv, options) => {
+      const thrown = new Set<unknown>();
+      return recorded(log, "exec", provider.exec(id, argv, watchCallbacks(options, thrown)), options?.signal, thrown);
+    },
     inspect: (id) => recorded(log, "inspect", provider.inspect(id)),
     snapshot: (id) => recorded(log, "snapshot", provider.snapshot(id)),
     healthCheck: () => recorded(log, "healthCheck", provider.healthCheck()),

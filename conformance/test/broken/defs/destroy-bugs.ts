@@ -26,7 +26,7 @@ export const DESTROY_BUGS: readonly BrokenProvider[] = [
       return wrapProvider(inner, () => ({
         destroy: async (id) => {
           const known = (await inner.inspect(id)).reason !== "not found";
-          if (!known || destroyed.has(id)) throw new NotFoundError(`no sandbox ${id}`);
+          if (!known || destroyed.has(id)) throw new NotFoundError(`no sandbox ${id}`, { provider: "reference" });
           destroyed.add(id);
           await inner.destroy(id);
         },
@@ -42,7 +42,8 @@ export const DESTROY_BUGS: readonly BrokenProvider[] = [
       const inner = reference();
       return wrapProvider(inner, () => ({
         destroy: async (id) => {
-          if (destroyed.has(id)) throw new TerminatedError(`sandbox ${id} is already destroyed`);
+          if (destroyed.has(id))
+            throw new TerminatedError(`sandbox ${id} is already destroyed`, { provider: "reference" });
           destroyed.add(id);
           await inner.destroy(id);
         },
@@ -57,7 +58,8 @@ export const DESTROY_BUGS: readonly BrokenProvider[] = [
       const inner = reference();
       return wrapProvider(inner, () => ({
         destroy: async (id) => {
-          if ((await inner.inspect(id)).reason === "not found") throw new NotFoundError(`no sandbox ${id}`);
+          if ((await inner.inspect(id)).reason === "not found")
+            throw new NotFoundError(`no sandbox ${id}`, { provider: "reference" });
           await inner.destroy(id);
         },
       }));
@@ -73,7 +75,7 @@ export const DESTROY_BUGS: readonly BrokenProvider[] = [
         destroy: async (id) => {
           const info = await inner.inspect(id);
           if (info.reason === "entrypoint exited" && info.exitCode === 0)
-            throw new ConflictError(`sandbox ${id} already succeeded`);
+            throw new ConflictError(`sandbox ${id} already succeeded`, { provider: "reference" });
           await inner.destroy(id);
         },
       }));
@@ -117,7 +119,8 @@ export const DESTROY_BUGS: readonly BrokenProvider[] = [
       const inner = reference();
       return wrapProvider(inner, () => ({
         exec: async (id, argv, options) => {
-          if ((await inner.inspect(id)).reason === "destroyed") throw new ConflictError(`sandbox ${id} is gone`);
+          if ((await inner.inspect(id)).reason === "destroyed")
+            throw new ConflictError(`sandbox ${id} is gone`, { provider: "reference" });
           return inner.exec(id, argv, options);
         },
       }));

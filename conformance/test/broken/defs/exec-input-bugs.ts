@@ -102,6 +102,28 @@ export const EXEC_INPUT_BUGS: readonly BrokenProvider[] = [
     ]),
   },
   {
+    bug: "an output callback that throws is swallowed, and the exec resolves as if nothing happened",
+    base: "reference",
+    fails: ["exec.stream.callback-throws"],
+    create: rewritingRequest(reference, (argv, options) => [
+      argv,
+      Object.fromEntries(
+        Object.entries(options).map(([key, value]) => [
+          key,
+          key.startsWith("onStd") && typeof value === "function"
+            ? (chunk: never) => {
+                try {
+                  (value as (chunk: never) => void)(chunk);
+                } catch {
+                  // Swallowed: the bug.
+                }
+              }
+            : value,
+        ]),
+      ),
+    ]),
+  },
+  {
     bug: "empty-string arguments are dropped from argv",
     base: "local",
     fails: ["exec.argv.literal"],

@@ -23,33 +23,26 @@ function rewriting(base: () => Provider, rewrite: (result: ExecResult, options?:
     }));
 }
 
+/** Kills only the direct child, not its process group: background grandchildren live on. */
+function killChildOnly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
 /** Bug: the timeout kills only the direct child, while abort still kills the whole group. */
 class TimeoutKillsChildOnly extends ReferenceProvider {
-  protected override killTree(pid: number, why: "timeout" | "abort"): void {
-    if (why === "abort") {
-      super.killTree(pid, why);
-      return;
-    }
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
+  protected override killOnTimeout(pid: number): void {
+    killChildOnly(pid);
   }
 }
 
 /** Bug: abort kills only the direct child; timeouts still kill the group. */
 class AbortKillsChildOnly extends ReferenceProvider {
-  protected override killTree(pid: number, why: "timeout" | "abort"): void {
-    if (why === "timeout") {
-      super.killTree(pid, why);
-      return;
-    }
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
+  protected override killOnAbort(pid: number): void {
+    killChildOnly(pid);
   }
 }
 
@@ -89,9 +82,7 @@ export const EXEC_OUTPUT_BUGS: readonly BrokenProvider[] = [
       wrapProvider(reference(), (inner) => ({
         exec: async (id, argv, options) => {
           const result = await inner.exec(id, argv, options);
-          return result.exitCode === 127 && result.stderr.endsWith("command not found\n") && argv.length === 1
-            ? { ...result, exitCode: 1 }
-            : result;
+          return result.exitCode === 127 && argv.length === 1 ? { ...result, exitCode: 1 } : result;
         },
       })),
   },
@@ -260,7 +251,7 @@ export const EXEC_OUTPUT_BUGS: readonly BrokenProvider[] = [
       return wrapProvider(reference(), (inner) => ({
         exec: async (id, argv, options) => {
           const count = running.get(id) ?? 0;
-          if (count >= 8) throw new CapacityError(`sandbox ${id} runs 8 execs already`);
+          if (count >= 8) throw new CapacityError(`sandbox ${id} runs 8 execs already`, { provider: "reference" });
           running.set(id, count + 1);
           try {
             return await inner.exec(id, argv, options);

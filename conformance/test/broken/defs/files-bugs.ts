@@ -102,12 +102,16 @@ export const FILES_BUGS: readonly BrokenProvider[] = [
         (files) => ({
           write: (path, data) => {
             const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
-            if (size >= limit) return Promise.reject(new InvalidArgumentError("data", `must be under ${limit} bytes`));
+            if (size >= limit)
+              return Promise.reject(
+                new InvalidArgumentError("data", `must be under ${limit} bytes`, { provider: "reference" }),
+              );
             return files.write(path, data);
           },
           read: async (path) => {
             const bytes = await files.read(path);
-            if (bytes.byteLength >= limit) throw new InvalidArgumentError("path", `${path} is too large`);
+            if (bytes.byteLength >= limit)
+              throw new InvalidArgumentError("path", `${path} is too large`, { provider: "reference" });
             return bytes;
           },
         }),
@@ -158,7 +162,7 @@ export const FILES_BUGS: readonly BrokenProvider[] = [
     create: patchedFiles(reference, (files, id) => {
       const followed = async (path: string) => {
         const info = await followStat(hostPath(id, path)).catch((error: unknown) => {
-          throw new NotFoundError(`${path}: ${String(error)}`);
+          throw new NotFoundError(`${path}: ${String(error)}`, { provider: "reference" });
         });
         return info.isDirectory() ? ("directory" as const) : ("file" as const);
       };
@@ -181,7 +185,7 @@ export const FILES_BUGS: readonly BrokenProvider[] = [
     create: patchedFiles(reference, (_files, id) => ({
       mkdir: async (path) => {
         await mkdir(hostPath(id, path)).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== "EEXIST") throw new NotFoundError(`${path}: ${error.message}`);
+          if (error.code !== "EEXIST") throw new NotFoundError(`${path}: ${error.message}`, { provider: "reference" });
         });
       },
     })),
@@ -205,7 +209,7 @@ export const FILES_BUGS: readonly BrokenProvider[] = [
     create: patchedFiles(reference, (files) => ({
       read: (path) =>
         files.read(path).catch((error: unknown) => {
-          throw new InvalidArgumentError("path", `cannot read ${path}: ${String(error)}`);
+          throw new InvalidArgumentError("path", `cannot read ${path}: ${String(error)}`, { provider: "reference" });
         }),
     })),
   },

@@ -69,7 +69,9 @@ export const RUNTIME_BUGS: readonly BrokenProvider[] = [
         });
       } catch (error) {
         if (!(error instanceof SetupCommandError)) throw error;
-        throw new SetupCommandError(error.exitCode, `setup command exited ${error.exitCode}`);
+        throw new SetupCommandError(error.exitCode, `setup command exited ${error.exitCode}`, {
+          provider: "reference",
+        });
       }
     }),
   },

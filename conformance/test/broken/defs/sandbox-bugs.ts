@@ -155,7 +155,7 @@ export const SANDBOX_BUGS: readonly BrokenProvider[] = [
       wrapProvider(reference(), (inner) => ({
         inspect: async (id) => {
           const info = await inner.inspect(id);
-          if (info.reason === "not found") throw new NotFoundError(`no sandbox ${id}`);
+          if (info.reason === "not found") throw new NotFoundError(`no sandbox ${id}`, { provider: "reference" });
           return info;
         },
       })),

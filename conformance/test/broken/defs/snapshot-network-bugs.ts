@@ -166,7 +166,7 @@ export const SNAPSHOT_NETWORK_BUGS: readonly BrokenProvider[] = [
         restore: (ref, overrides) =>
           ref.createdAt instanceof Date
             ? inner.restore(ref, overrides)
-            : Promise.reject(new InvalidArgumentError("ref.createdAt", "must be a Date")),
+            : Promise.reject(new InvalidArgumentError("ref.createdAt", "must be a Date", { provider: "reference" })),
       })),
   },
   {
@@ -183,7 +183,8 @@ export const SNAPSHOT_NETWORK_BUGS: readonly BrokenProvider[] = [
         },
         restore: async (ref: SnapshotRef, overrides) => {
           const parsed = parseSnapshotRef(ref);
-          if (!mine.has(parsed.externalId)) throw new NotFoundError(`no snapshot ${parsed.externalId}`);
+          if (!mine.has(parsed.externalId))
+            throw new NotFoundError(`no snapshot ${parsed.externalId}`, { provider: "reference" });
           return inner.restore(parsed, overrides);
         },
       }));
