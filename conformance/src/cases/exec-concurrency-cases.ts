@@ -43,7 +43,8 @@ export const EXEC_CONCURRENCY_CASES: readonly CaseDefinition[] = [
   {
     id: "exec.concurrent.sandboxes",
     run: async (c) => {
-      const boxes = await Promise.all([0, 1, 2].map(() => c.sandbox()));
+      // Provisioned one after another: what runs at once here is the execs.
+      const boxes = [await c.sandbox(), await c.sandbox(), await c.sandbox()];
       // Each sandbox gets a file naming it; an exec routed to the wrong sandbox reads another name.
       await Promise.all(
         boxes.map((box, index) =>

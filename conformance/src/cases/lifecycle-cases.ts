@@ -129,7 +129,9 @@ export const LIFECYCLE_CASES: readonly CaseDefinition[] = [
         }
         await sleep(250);
       }
-      expect((await c.provider.inspect(node.externalId)).status, "status after the duration limit").toBe("terminated");
+      // exec already said the sandbox ended; inspect may take the kill grace to agree.
+      const info = await waitForEnd(c, node.externalId, c.options.timeouts.killGraceMs);
+      expect(info.status, "status after the duration limit").toBe("terminated");
     },
   },
   {

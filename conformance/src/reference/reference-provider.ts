@@ -147,10 +147,8 @@ export class ReferenceProvider implements Provider {
     const sandbox = sandboxes.get(externalId);
     if (!sandbox) return;
     endSandbox(sandbox, "destroyed");
-    if (!sandbox.removed) {
-      sandbox.removed = true;
-      await rm(sandbox.workspace, { recursive: true, force: true });
-    }
+    // Removing a removed workspace is a no-op, which keeps destroy idempotent.
+    await rm(sandbox.workspace, { recursive: true, force: true });
   }
 
   async inspect(externalId: string): Promise<SandboxInfo> {

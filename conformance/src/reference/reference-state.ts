@@ -27,7 +27,6 @@ export interface ReferenceSandbox {
   /** Execs and file calls running now: a sandbox is idle only when this is 0. */
   active: number;
   main?: ChildProcess;
-  removed: boolean;
 }
 
 export interface ReferenceSnapshot {
@@ -114,7 +113,6 @@ export async function createSandbox(
     groups: new Set(),
     status: "running",
     active: 0,
-    removed: false,
   };
   sandboxes.set(sandbox.id, sandbox);
   const seconds = spec.duration?.maxSeconds;

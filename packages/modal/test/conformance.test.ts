@@ -35,6 +35,16 @@ const KNOWN_FAILURES = [
   "limits.disk.enforced",
   // The emulator accepts every claimed GPU type, but its sandboxes have no GPU device.
   "capabilities.gpu.verified",
+  // A provision aborted while in flight leaves its sandbox running.
+  "sandbox.provision.abort-in-flight",
+  // An output callback that throws turns into an internal error instead of the callback's own (SHOULD).
+  "exec.stream.callback-throws",
+  // files.stat of a FIFO reports type "file" instead of "other".
+  "files.stat",
+  // An exec in a sandbox that its duration limit ended rejects with conflict, not terminated/not_found.
+  "lifecycle.duration-from-provision",
+  // invalid_argument errors mapped from the backend name no field.
+  "errors.typed",
 ];
 
 describeProvider({

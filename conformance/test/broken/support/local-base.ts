@@ -41,4 +41,5 @@ export const LOCAL_KNOWN_FAILURES: readonly string[] = [
   "sandbox.list.shared",
   "exec.cwd.missing",
   "limits.disk.enforced",
+  "errors.typed",
 ];
