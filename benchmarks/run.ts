@@ -18,6 +18,7 @@ import { renderCharts } from "./harness/charts.ts";
 import { round } from "./harness/stats.ts";
 import { runBaselines } from "./suites/baselines.ts";
 import { runExec } from "./suites/exec.ts";
+import { runImagePull } from "./suites/images.ts";
 import { runLocalTti } from "./suites/local-tti.ts";
 import { runModalEmulator } from "./suites/modal-emulator.ts";
 import { runModalLive } from "./suites/modal-live.ts";
@@ -70,6 +71,8 @@ const snapshots = await runSnapshots(
         { workspaceMiB: 300, changedPercent: 1 },
       ],
 );
+log("image pull next to skopeo …");
+const images = await runImagePull(quick ? 1 : 3);
 
 const seqP50 = (result: { tti: { mode: string; ms: { p50: number } }[] } | undefined) =>
   result?.tti.find((entry) => entry.mode === "sequential")?.ms.p50 ?? Number.NaN;
@@ -85,6 +88,7 @@ const ratios = {
       row.secondMs / row.firstMs,
     ]),
   ),
+  ...images.ratios,
   ...Object.fromEntries(
     snapshots.map((row) => [
       `second snapshot / first, new bytes (${row.workspaceMiB} MiB, ${row.changedPercent}% changed)`,
@@ -107,6 +111,7 @@ const results = {
   tti: { localNamespace, localNone, modalEmulator, ...(modalLive && { modalLive }) },
   exec,
   snapshots,
+  images,
   ratios: Object.fromEntries(Object.entries(ratios).map(([key, value]) => [key, round(value)])),
 };
 
@@ -138,5 +143,14 @@ log(
   `streamed ${(exec.streaming.bytes / 1024 / 1024).toFixed(0)} MiB at ${exec.streaming.mibPerSecond.toFixed(0)} MiB/s, ` +
     `RSS growth ${exec.streaming.rssGrowthMiB.toFixed(1)} MiB`,
 );
+if (images.skipped) log(`image pull: skipped (${images.skipped})`);
+else if (images.median) {
+  const m = images.median;
+  log(
+    `image pull (${images.image?.files} files, ${((images.image?.compressedBytes ?? 0) / 1e6).toFixed(1)} MB): first ${fmt(m.firstPullMs)} ms, ` +
+      `second ${fmt(m.secondResolveMs)} ms, after restart ${fmt(m.restartResolveMs)} ms; ` +
+      `skopeo copy ${fmt(m.skopeoCopyMs)} ms, skopeo copy + umoci unpack ${fmt(m.skopeoUmociMs)} ms`,
+  );
+}
 for (const [name, value] of Object.entries(results.ratios)) log(`ratio: ${name} = ${fmt(value)}`);
 log(`\nwrote ${jsonPath} and ${Object.keys(charts).join(", ")} in ${outDir}`);

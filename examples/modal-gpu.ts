@@ -7,7 +7,7 @@
  * through the real `modal` SDK and is shown as the emulator received it, but the sandbox is a
  * local one without a GPU, so `nvidia-smi` is reported missing.
  *
- * Run: pnpm --filter @openlattice/examples run modal-gpu -- --gpu H100 --count 1 [--emulator]
+ * Run: pnpm --filter @openlattice/examples run modal-gpu --gpu H100 --count 1 [--emulator]
  */
 import { parseArgs } from "node:util";
 import { openSandbox } from "@openlattice/core";

@@ -5,9 +5,10 @@
  *
  * Needs TS_AUTHKEY (an ephemeral, pre-authorized key) and MODAL_TOKEN_ID/MODAL_TOKEN_SECRET:
  * a real tailnet cannot be reached offline, so without them it says what is missing and exits 0.
- * The key travels only as a Modal secret, never in argv, logs or errors.
+ * The key reaches the sandbox only as the stdin of its one `tailscale up` exec: it is never in
+ * the sandbox's environment, argv, tags, logs or errors.
  *
- * Run: TS_AUTHKEY=tskey-auth-… pnpm --filter @openlattice/examples run tailscale [-- --peer http://my-host:8080]
+ * Run: TS_AUTHKEY=tskey-auth-… pnpm --filter @openlattice/examples run tailscale [--peer http://my-host:8080]
  */
 import { parseArgs } from "node:util";
 import { openSandbox, registerSecret } from "@openlattice/core";

@@ -50,7 +50,7 @@ const lines = [
   ),
   row(
     "snapshots",
-    declared((caps) => String(caps.snapshot)),
+    declared((caps) => (caps.snapshot ? (caps.snapshotTypes ?? []).join(", ") : "no")),
   ),
   row(
     "GPU",

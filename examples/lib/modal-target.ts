@@ -11,7 +11,8 @@ export interface ModalTarget {
 /**
  * Real Modal when credentials are set and `--emulator` was not asked for; otherwise the
  * offline emulator, whose sandboxes are local sandboxes. The `modal` SDK reads
- * `~/.modal.toml` when it is imported, so the environment is settled before the import.
+ * `~/.modal.toml` when it is imported, so the environment is settled before the import. The
+ * emulator cannot run Dockerfile steps, so Tailscale is not installed into images there.
  */
 export async function modalTarget(wantEmulator: boolean, options: ModalProviderOptions = {}): Promise<ModalTarget> {
   const live = !wantEmulator && Boolean(process.env.MODAL_TOKEN_ID && process.env.MODAL_TOKEN_SECRET);
@@ -24,6 +25,10 @@ export async function modalTarget(wantEmulator: boolean, options: ModalProviderO
     return { provider: new modal.ModalProvider(options), emulator: undefined, close: async () => {} };
   }
   const emulator = await modal.startModalEmulator();
-  const provider = new modal.ModalProvider({ ...options, ...emulator.providerOptions });
+  const provider = new modal.ModalProvider({
+    ...options,
+    tailscale: { ...options.tailscale, install: false },
+    ...emulator.providerOptions,
+  });
   return { provider, emulator, close: () => emulator.close() };
 }

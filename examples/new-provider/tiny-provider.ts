@@ -56,6 +56,7 @@ export class TinyProvider implements Provider {
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,
@@ -128,7 +129,7 @@ export class TinyProvider implements Provider {
   }
 
   async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const request = parseExecRequest(argv, options, this.name);
+    const request = parseExecRequest(argv, options, this.name, this.capabilities);
     const sandbox = this.live(externalId);
     const started = performance.now();
     const { stdout, stderr } = collectorsFor(request);

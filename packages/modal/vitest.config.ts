@@ -10,6 +10,8 @@ export default defineProject({
     // Sets MODAL_CONFIG_PATH and dummy credentials before any test file imports `modal`,
     // which reads ~/.modal.toml at import time.
     setupFiles: ["./test/setup-modal-env.ts"],
+    // One tunnel certificate for every test emulator, trusted by the workers (NODE_EXTRA_CA_CERTS).
+    globalSetup: ["./test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

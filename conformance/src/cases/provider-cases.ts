@@ -7,7 +7,7 @@ import type { CaseDefinition } from "./case-definition.js";
 const ISOLATION = ["vm", "namespace", "none"];
 const SNAPSHOT_TYPES = ["filesystem", "memory"];
 const STREAMING = ["separate", "combined", false];
-const BOOLEAN_FLAGS = ["snapshot", "restart", "pause", "gpu", "logs", "tailscale", "persistentStorage"] as const;
+const BOOLEAN_FLAGS = ["snapshot", "restart", "pause", "pty", "gpu", "logs", "tailscale", "persistentStorage"] as const;
 
 /** The provider object itself: version, shape and a well-formed, constant capability manifest. */
 export const PROVIDER_CASES: readonly CaseDefinition[] = [

@@ -11,6 +11,7 @@ export const REFERENCE_CAPABILITIES: Capabilities = Object.freeze({
   execStreaming: "separate",
   restart: false,
   pause: true,
+  pty: false,
   gpu: false,
   logs: false,
   tailscale: false,

@@ -120,7 +120,7 @@ export class ReferenceProvider implements Provider {
   }
 
   async exec(externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const request = parseExecRequest(argv, options, this.name);
+    const request = parseExecRequest(argv, options, this.name, this.capabilities);
     const sandbox = this.live(externalId);
     if (sandbox.status === "paused")
       throw new ConflictError(`sandbox ${externalId} is paused`, { provider: this.name });

@@ -35,7 +35,18 @@ export {
 } from "./redaction/secrets.js";
 export { type RetryPolicy, retryDelayBounds, withRetry } from "./retry/with-retry.js";
 export { assertProvider } from "./validation/assert-provider.js";
-export { type ExecRequest, MAX_ARGV_BYTES, MAX_TIMEOUT_MS, parseExecRequest } from "./validation/parse-exec-request.js";
+export {
+  type ExecRequest,
+  MAX_ARGV_BYTES,
+  MAX_TIMEOUT_MS,
+  parseExecRequest,
+  parsePty,
+} from "./validation/parse-exec-request.js";
+export {
+  type ProcessStartRequest,
+  parseProcessStart,
+  parseTerminalSize,
+} from "./validation/parse-process-start.js";
 export {
   checkSpecAgainstCapabilities,
   mergeSpec,

@@ -9,6 +9,7 @@ export function testCapabilities(overrides: Partial<Capabilities> = {}): Capabil
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,

@@ -1,10 +1,14 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type {
   ExecResult,
+  FileStreamsExtension,
   FilesExtension,
+  FileWatchExtension,
   LifecycleExtension,
+  LifetimeExtension,
   MetricsExtension,
   NetworkExtension,
+  ProcessesExtension,
   Provider,
   ProvisionSpec,
   Sandbox,
@@ -21,10 +25,22 @@ describe("Provider spec v1 types", () => {
     expectTypeOf(provider.getExtension("id", "network")).toEqualTypeOf<NetworkExtension | undefined>();
     expectTypeOf(provider.getExtension("id", "metrics")).toEqualTypeOf<MetricsExtension | undefined>();
     expectTypeOf(provider.getExtension("id", "lifecycle")).toEqualTypeOf<LifecycleExtension | undefined>();
+    expectTypeOf(provider.getExtension("id", "processes")).toEqualTypeOf<ProcessesExtension | undefined>();
+    expectTypeOf(provider.getExtension("id", "fileStreams")).toEqualTypeOf<FileStreamsExtension | undefined>();
+    expectTypeOf(provider.getExtension("id", "fileWatch")).toEqualTypeOf<FileWatchExtension | undefined>();
+    expectTypeOf(provider.getExtension("id", "lifetime")).toEqualTypeOf<LifetimeExtension | undefined>();
     expectTypeOf(provider.getExtension("id", "bogus")).toEqualTypeOf<undefined>();
     const dynamic: string = "files";
     expectTypeOf(provider.getExtension("id", dynamic)).toEqualTypeOf<
-      FilesExtension | NetworkExtension | MetricsExtension | LifecycleExtension | undefined
+      | FilesExtension
+      | NetworkExtension
+      | MetricsExtension
+      | LifecycleExtension
+      | ProcessesExtension
+      | FileStreamsExtension
+      | FileWatchExtension
+      | LifetimeExtension
+      | undefined
     >();
   });
 

@@ -57,6 +57,7 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
     execStreaming: "separate",
     restart: false,
     pause,
+    pty: false,
     gpu,
     logs: false,
     tailscale: false,

@@ -5,6 +5,23 @@
  */
 export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
+export {
+  type CachedImage,
+  type CredentialSource,
+  type DockerConfigOptions,
+  dockerConfigCredentials,
+  type ImageRuntimeConfig,
+  ImageStore,
+  type ImageStoreOptions,
+  type Platform,
+  type PruneImagesOptions,
+  type PruneImagesResult,
+  type PullPolicy,
+  type PullProgress,
+  type RegistryCredentials,
+  type ResolvedImage,
+  type ResolveOptions,
+} from "./images/index.js";
 export { LocalProvider, type PruneOptions, pruneSnapshots } from "./local-provider.js";
 export {
   defaultStateDir,

@@ -322,7 +322,7 @@ export class LocalProvider implements Provider {
   }
 
   exec = async (externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> => {
-    const request = parseExecRequest(argv, options, PROVIDER);
+    const request = parseExecRequest(argv, options, PROVIDER, this.capabilities);
     return this.lookup(externalId).exec(request);
   };
 

@@ -29,7 +29,26 @@ const TABLE: [string, unknown, string, boolean][] = [
   ["gRPC ALREADY_EXISTS", grpc(Status.ALREADY_EXISTS), "conflict", false],
   ["gRPC PERMISSION_DENIED", grpc(Status.PERMISSION_DENIED), "authentication", false],
   ["gRPC RESOURCE_EXHAUSTED (capacity)", grpc(Status.RESOURCE_EXHAUSTED, "No capacity for H100"), "capacity", true],
+  [
+    "gRPC RESOURCE_EXHAUSTED (no reason given)",
+    grpc(Status.RESOURCE_EXHAUSTED, "resources exhausted"),
+    "capacity",
+    true,
+  ],
   ["gRPC RESOURCE_EXHAUSTED (rate)", grpc(Status.RESOURCE_EXHAUSTED, "rate limit exceeded"), "rate_limited", true],
+  ["gRPC RESOURCE_EXHAUSTED (throttled)", grpc(Status.RESOURCE_EXHAUSTED, "Too many requests"), "rate_limited", true],
+  [
+    "gRPC RESOURCE_EXHAUSTED (quota)",
+    grpc(Status.RESOURCE_EXHAUSTED, "GPU quota exceeded for workspace"),
+    "rate_limited",
+    false,
+  ],
+  [
+    "gRPC RESOURCE_EXHAUSTED (concurrency limit)",
+    grpc(Status.RESOURCE_EXHAUSTED, "Workspace has reached its limit of 100 concurrent sandboxes"),
+    "rate_limited",
+    false,
+  ],
   [
     "gRPC FAILED_PRECONDITION (finished)",
     grpc(Status.FAILED_PRECONDITION, "Sandbox has already finished"),
@@ -53,7 +72,31 @@ const TABLE: [string, unknown, string, boolean][] = [
   ["TimeoutError", new TimeoutError("Timeout expired"), "timeout", true],
   ["SandboxTimeoutError", new SandboxTimeoutError(), "timeout", true],
   ["InternalFailure", new InternalFailure("retry me"), "internal", true],
-  ["ClientClosedError", new ClientClosedError(), "internal", false],
+  ["ClientClosedError (exec racing destroy)", new ClientClosedError(), "terminated", false],
+  [
+    "router access gone (sandbox finished)",
+    new Error("Command router access is not available for this sandbox"),
+    "terminated",
+    false,
+  ],
+  [
+    "image build failed",
+    new Error("Image build for im-abc failed with the exception:\nRUN false: exit 1"),
+    "invalid_argument",
+    false,
+  ],
+  [
+    "image build terminated (says try again)",
+    new Error("Image build for im-abc terminated due to external shut-down. Please try again."),
+    "unavailable",
+    true,
+  ],
+  [
+    "image build timed out (says try again)",
+    new Error("Image build for im-abc timed out. Please try again with a larger timeout parameter."),
+    "timeout",
+    true,
+  ],
   ["SandboxFilesystemNotFoundError", new SandboxFilesystemNotFoundError("No such file: /x"), "not_found", false],
   [
     "SandboxFilesystemIsADirectoryError",
@@ -88,6 +131,16 @@ describe("mapModalError", () => {
   test("a SandboxError passes through unchanged", () => {
     const error = new CoreNotFound("gone");
     expect(mapModalError(error, { operation: "x" })).toBe(error);
+  });
+
+  test("a quota error says it is an account limit, and a failed image build names runtime.image", () => {
+    const quota = mapModalError(grpc(Status.RESOURCE_EXHAUSTED, "GPU quota exceeded"), { operation: "provision" });
+    expect(quota.message).toMatch(/account limit, not Modal's capacity/);
+    expect(quota.details).toMatchObject({ quota: true });
+    const build = mapModalError(new Error("Image build for im-x failed with the exception:\nboom"), {
+      operation: "provision",
+    });
+    expect(build.details).toMatchObject({ field: "runtime.image" });
   });
 
   test("secrets in messages are redacted", () => {

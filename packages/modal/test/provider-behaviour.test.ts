@@ -1,4 +1,5 @@
 import { parseSnapshotRef } from "@openlattice/core";
+import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ModalEmulator, ModalProvider } from "../src/index.js";
 import { providerFor, startTestEmulator } from "./support/fixture.js";
@@ -6,7 +7,13 @@ import { providerFor, startTestEmulator } from "./support/fixture.js";
 type CreateRequest = {
   definition: {
     networkAccess?: { networkAccessType: number; allowedDomains: string[]; allowedCidrs: string[] };
-    resources?: { milliCpu: number; memoryMb: number; gpuConfig?: { gpuType: string; count: number } };
+    resources?: {
+      milliCpu: number;
+      milliCpuMax?: number;
+      memoryMb: number;
+      memoryMbMax?: number;
+      gpuConfig?: { gpuType: string; count: number };
+    };
     imageId: string;
     workdir?: string;
   };
@@ -32,12 +39,20 @@ async function provision(spec: Parameters<ModalProvider["provision"]>[0], target
 }
 
 describe("spec translation", () => {
-  test("cpu, memory and egress policies reach the server", async () => {
+  test("cpu and memory are sent as request and limit; egress policies reach the server", async () => {
     await provision({ resources: { cpu: 1.5, memoryMiB: 2048 }, network: { egress: "none" } });
     const blocked = emulator.calls.requests<CreateRequest>("SandboxCreateV2").at(-1);
-    expect(blocked?.definition.resources).toMatchObject({ milliCpu: 1500, memoryMb: 2048 });
+    expect(blocked?.definition.resources).toMatchObject({
+      milliCpu: 1500,
+      milliCpuMax: 1500,
+      memoryMb: 2048,
+      memoryMbMax: 2048,
+    });
     expect(blocked?.definition.networkAccess?.networkAccessType).toBe(2);
-    await provision({ network: { egress: { allow: ["pypi.org", "10.0.0.0/8"] } } });
+    // The emulator cannot enforce allowlists and says so, rather than ignoring them.
+    await expect(provision({ network: { egress: { allow: ["pypi.org", "10.0.0.0/8"] } } })).rejects.toMatchObject({
+      code: "unsupported",
+    });
     const allow = emulator.calls.requests<CreateRequest>("SandboxCreateV2").at(-1);
     expect(allow?.definition.networkAccess).toMatchObject({
       networkAccessType: 3,
@@ -83,19 +98,26 @@ describe("backend failures", () => {
 });
 
 describe("exec", () => {
-  test("the client-side deadline resolves at timeoutMs even for sub-second timeouts", async () => {
+  test("a sub-second timeout is kept to the millisecond: the provider kills the command at its deadline", async () => {
     const node = await provision({});
-    const started = Date.now();
-    const result = await provider.exec(node.externalId, ["sleep", "30"], { timeoutMs: 700 });
-    expect(result).toMatchObject({ timedOut: true, exitCode: 137 });
-    expect(Date.now() - started).toBeLessThan(3000);
-    // The server enforces the whole-second timeout it was sent.
-    expect(
-      emulator.calls.requests<{ timeoutSecs?: number; commandArgs: string[] }>("TaskExecStart").at(-1),
-    ).toMatchObject({
-      timeoutSecs: 1,
-      commandArgs: ["sleep", "30"],
-    });
+    const result = await provider.exec(node.externalId, ["sh", "-c", "echo before; sleep 30"], { timeoutMs: 700 });
+    expect(result).toMatchObject({ timedOut: true, exitCode: 137, stdout: "before\n" });
+    expect(result.durationMs).toBeGreaterThanOrEqual(700);
+    const starts = emulator.calls.requests<{ timeoutSecs?: number; commandArgs: string[] }>("TaskExecStart");
+    const command = starts.find((start) => start.commandArgs.at(-1) === "echo before; sleep 30");
+    // The wire takes whole seconds: the server's backstop is the next whole second...
+    expect(command?.timeoutSecs).toBe(1);
+    // ...and the provider's own kill went out at 700 ms, through the pid the wrapper recorded.
+    const pidFile = command?.commandArgs[3];
+    expect(pidFile).toMatch(/^\/tmp\/\.openlattice-exec-.*\.pid$/);
+    expect(starts.some((start) => start.commandArgs.includes(pidFile ?? "") && start !== command)).toBe(true);
+    // The command is really gone (it would have slept 30 s).
+    const ps = await provider.exec(node.externalId, [
+      "sh",
+      "-c",
+      "ps -eo args 2>/dev/null | grep -c '[s]leep 30' || true",
+    ]);
+    expect(ps.stdout.trim()).toBe("0");
   });
 
   test("argv beyond the SDK's 64 KiB limit travels in the environment and arrives exactly", async () => {
@@ -154,22 +176,52 @@ describe("snapshot and restore", () => {
       runtime: { image: "python:3.12-slim", workdir: "/data", env: { SECRET_ENV: "value-x1" } },
     });
     await provider.getExtension(node.externalId, "files")?.write("model.bin", "weights");
-    // A running exec is waited for before the snapshot is taken.
-    const writer = provider.exec(node.externalId, ["sh", "-c", "sleep 0.5; echo late > late.txt"]);
     const ref = await provider.snapshot(node.externalId);
-    await writer;
     expect(JSON.stringify(ref)).not.toContain("value-x1");
     const restored = await provider.restore(parseSnapshotRef(JSON.stringify(ref)), { gpu: { type: "A100", count: 1 } });
     created.push(restored.externalId);
     const request = emulator.calls.requests<CreateRequest>("SandboxCreate").at(-1);
     expect(request?.definition.resources?.gpuConfig).toMatchObject({ gpuType: "A100", count: 1 });
     expect(request?.definition.imageId).toBe(ref.externalId);
-    const result = await provider.exec(restored.externalId, [
-      "sh",
-      "-c",
-      'cat model.bin late.txt; printf %s "$SECRET_ENV"',
-    ]);
-    expect(result.stdout).toBe("weightslate\nvalue-x1");
+    // In the process that took it, the env (a possible secret) is restored from memory.
+    const result = await provider.exec(restored.externalId, ["sh", "-c", 'cat model.bin; printf %s "$SECRET_ENV"']);
+    expect(result.stdout).toBe("weightsvalue-x1");
+  });
+
+  test("a snapshot taken while an exec runs does not wait for it, and returns within snapshotTimeoutMs", async () => {
+    const node = await provision({ runtime: { image: "python:3.12-slim", workdir: "/data" } });
+    const server = provider.exec(
+      node.externalId,
+      ["sh", "-c", "echo early > early.txt; sleep 20; echo late > late.txt"],
+      {
+        timeoutMs: 25_000,
+      },
+    );
+    const serverOutcome = server.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await waitFor(async () => (await provider.exec(node.externalId, ["cat", "early.txt"])).exitCode === 0);
+    const started = Date.now();
+    const ref = await provider.snapshot(node.externalId);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const restored = await provider.restore(ref);
+    created.push(restored.externalId);
+    const files = await provider.exec(restored.externalId, ["sh", "-c", "cat early.txt; ls late.txt 2>&1 || true"]);
+    expect(files.stdout).toMatch(/^early\n.*No such file/s);
+    await provider.destroy(node.externalId);
+    // The exec racing destroy ends typed: its sandbox is gone.
+    expect(await serverOutcome).toMatchObject({ code: "terminated" });
+  });
+
+  test("a snapshot that cannot finish in snapshotTimeoutMs fails with timeout instead of hanging", async () => {
+    const node = await provision({});
+    const hasty = providerFor(emulator, { snapshotTimeoutMs: 300 });
+    emulator.faults.add({ method: "TaskSnapshotFilesystem", code: Status.OK, delayMs: 5000 });
+    const started = Date.now();
+    await expect(hasty.snapshot(node.externalId)).rejects.toMatchObject({ code: "timeout", retryable: true });
+    expect(Date.now() - started).toBeLessThan(4000);
+    emulator.faults.clear();
   });
 });
 
@@ -227,3 +279,11 @@ describe("re-attaching", () => {
     await expect(provider.provision({}, { signal: controller.signal })).rejects.toThrow("stop");
   });
 });
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

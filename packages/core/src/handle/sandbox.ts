@@ -85,6 +85,26 @@ export class Sandbox implements AsyncDisposable {
     return this.require("lifecycle");
   }
 
+  /** Background processes: start, list, attach, PTYs. */
+  get processes(): Extensions["processes"] {
+    return this.require("processes");
+  }
+
+  /** Files as streams, in constant memory. */
+  get fileStreams(): Extensions["fileStreams"] {
+    return this.require("fileStreams");
+  }
+
+  /** Change notifications for files. */
+  get fileWatch(): Extensions["fileWatch"] {
+    return this.require("fileWatch");
+  }
+
+  /** The duration limit: read it, extend it. */
+  get lifetime(): Extensions["lifetime"] {
+    return this.require("lifetime");
+  }
+
   /** The extension, or `undefined` when the provider lacks it (never throws). */
   extension<K extends ExtensionName>(name: K): Extensions[K] | undefined {
     return this.provider.getExtension(this.id, name) as Extensions[K] | undefined;

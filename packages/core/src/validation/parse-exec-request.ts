@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from "../errors/error-classes.js";
+import { InvalidArgumentError, UnsupportedError } from "../errors/error-classes.js";
+import type { Capabilities } from "../provider/v1/capabilities.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions, MAX_OUTPUT_BYTES_LIMIT } from "../provider/v1/exec.js";
 
 /** Largest total argv size accepted (bytes of UTF-8, including separators); Linux allows about 2 MiB. */
@@ -23,20 +24,38 @@ export interface ExecRequest {
   readonly onStdoutBytes: ((chunk: Uint8Array) => void) | undefined;
   readonly onStderrBytes: ((chunk: Uint8Array) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+  /** A terminal was asked for, with its size (defaults 80×24). */
+  readonly pty: { readonly cols: number; readonly rows: number } | undefined;
 }
 
 const CALLBACKS = ["onStdout", "onStderr", "onStdoutBytes", "onStderrBytes"] as const;
 
 const encoder = new TextEncoder();
 
-const OPTION_KEYS = new Set<string>(["cwd", "env", "timeoutMs", "stdin", "signal", "maxOutputBytes", ...CALLBACKS]);
+const OPTION_KEYS = new Set<string>([
+  "cwd",
+  "env",
+  "timeoutMs",
+  "stdin",
+  "signal",
+  "maxOutputBytes",
+  "pty",
+  "cols",
+  "rows",
+  ...CALLBACKS,
+]);
 
 /**
  * Validates `exec` arguments. Throws `InvalidArgumentError` naming the field (`argv[2]`,
  * `cwd`, `env["A B"]`, `timeoutMs`…). Values are never altered: what passes reaches the
  * command byte for byte.
  */
-export function parseExecRequest(argv: unknown, options: unknown, provider?: string): ExecRequest {
+export function parseExecRequest(
+  argv: unknown,
+  options: unknown,
+  provider?: string,
+  capabilities?: Pick<Capabilities, "pty">,
+): ExecRequest {
   const fail = (field: string, message: string) => new InvalidArgumentError(field, message, { provider });
   if (!Array.isArray(argv)) throw fail("argv", "must be an array of strings");
   if (argv.length === 0) throw fail("argv", "must not be empty");
@@ -102,6 +121,12 @@ export function parseExecRequest(argv: unknown, options: unknown, provider?: str
   }
   const signal = given.signal;
   if (signal !== undefined && !isAbortSignal(signal)) throw fail("signal", "must be an AbortSignal");
+  const pty = parsePty(given, fail);
+  if (pty && capabilities && !capabilities.pty) {
+    throw new UnsupportedError("pty", `pty: the ${provider ?? "this"} provider cannot run commands under a terminal`, {
+      provider,
+    });
+  }
   return {
     argv: [...argv],
     cwd,
@@ -114,7 +139,32 @@ export function parseExecRequest(argv: unknown, options: unknown, provider?: str
     onStdoutBytes: given.onStdoutBytes,
     onStderrBytes: given.onStderrBytes,
     signal,
+    pty,
   };
+}
+
+/** Largest terminal side accepted, in cells. */
+const MAX_TERMINAL_CELLS = 10_000;
+
+/**
+ * Validates `pty`, `cols` and `rows` (shared with `processes.start`): sizes only with a
+ * terminal, whole numbers from 1 to 10000.
+ */
+export function parsePty(
+  given: { pty?: unknown; cols?: unknown; rows?: unknown },
+  fail: (field: string, message: string) => Error,
+): { cols: number; rows: number } | undefined {
+  if (given.pty !== undefined && typeof given.pty !== "boolean") throw fail("pty", "must be a boolean");
+  for (const key of ["cols", "rows"] as const) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_TERMINAL_CELLS) {
+      throw fail(key, `must be an integer from 1 to ${MAX_TERMINAL_CELLS}`);
+    }
+    if (given.pty !== true) throw fail(key, "only applies with pty: true");
+  }
+  if (given.pty !== true) return undefined;
+  return { cols: (given.cols as number | undefined) ?? 80, rows: (given.rows as number | undefined) ?? 24 };
 }
 
 function emptyRequest(argv: readonly string[]): ExecRequest {
@@ -130,6 +180,7 @@ function emptyRequest(argv: readonly string[]): ExecRequest {
     onStdoutBytes: undefined,
     onStderrBytes: undefined,
     signal: undefined,
+    pty: undefined,
   };
 }
 

@@ -9,7 +9,7 @@ Terminates Modal sandboxes tagged by openlattice that were created more than <du
 Credentials come from MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or ~/.modal.toml.
 
 Options:
-  --older-than <d>   age cut-off: 90s, 15m, 2h, 1d (required)
+  --older-than <d>   age cut-off with a unit: 30m, 2h, 1d (also ms, s); required
   --owner <name>     only sandboxes with this openlattice-owner tag
   --run <id>         only sandboxes with this openlattice-run tag
   --app <name>       Modal app (default: OPENLATTICE_MODAL_APP or "openlattice")
@@ -27,12 +27,19 @@ export async function runSweepCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`--older-than is required\n\n${USAGE}\n`);
     return 2;
   }
+  let olderThanMs: number;
+  try {
+    olderThanMs = parseDurationMs(values["older-than"]);
+  } catch (error) {
+    process.stderr.write(`--older-than: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
   const provider = new ModalProvider({
     ...(values.app ? { appName: values.app } : {}),
     ...(values.environment ? { environment: values.environment } : {}),
   });
   const report = await provider.sweep({
-    olderThanMs: parseDurationMs(values["older-than"]),
+    olderThanMs,
     ...(values.owner ? { owner: values.owner } : {}),
     ...(values.run ? { runId: values.run } : {}),
     dryRun: values["dry-run"] ?? false,

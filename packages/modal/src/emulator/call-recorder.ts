@@ -7,6 +7,10 @@ export interface RecordedCall {
   /** The decoded request (for client streams: every message, in order). Bytes are kept as is. */
   readonly request: unknown;
   readonly at: Date;
+  /** When the server finished the call (for streams: when the stream ended); unset while it runs. */
+  readonly endedAt?: Date;
+  /** `performance.now()` at arrival and at the end, for sub-millisecond ordering. */
+  readonly timing: { readonly received: number; readonly ended?: number };
   /** gRPC status name when the call failed (e.g. `RESOURCE_EXHAUSTED`), after fault injection too. */
   readonly error?: string;
   /** True when the call carried the `x-modal-token-id` header (control plane) or a router JWT. */
@@ -50,6 +54,26 @@ export class CallRecorder {
       const entry = request?.definition?.entrypointArgs;
       if (entry && entry.length > 0) result.push([...entry]);
       if (request?.commandArgs) result.push([...request.commandArgs]);
+    }
+    return result;
+  }
+
+  /**
+   * Round-trip waves of a set of calls: a call is in wave 1 when it arrived before any other
+   * call of the set ended, and in wave N + 1 when the latest of the calls that ended before it
+   * arrived was in wave N. Calls the client issued concurrently share a wave; a call the client
+   * could only send after an answer is one wave later.
+   */
+  static waves(calls: readonly RecordedCall[]): { readonly call: RecordedCall; readonly wave: number }[] {
+    const sorted = [...calls].sort((left, right) => left.timing.received - right.timing.received);
+    const result: { call: RecordedCall; wave: number }[] = [];
+    for (const call of sorted) {
+      let wave = 1;
+      for (const earlier of result) {
+        const ended = earlier.call.timing.ended;
+        if (ended !== undefined && ended <= call.timing.received) wave = Math.max(wave, earlier.wave + 1);
+      }
+      result.push({ call, wave });
     }
     return result;
   }

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import type { CallContext } from "nice-grpc";
 import { ServerError, Status } from "nice-grpc";
-import { EmulatedSandbox, GenericStatus, type SandboxDefinition } from "./emulated-sandbox.js";
+import { GenericStatus } from "./emulated-sandbox.js";
 import type { EmulatorCore } from "./emulator-core.js";
-import { prefixedId, unsignedJwt, v1SandboxId, v2SandboxId } from "./ids.js";
+import { prefixedId } from "./ids.js";
 import type { ControlMethod, ControlRequest, ControlResponse, DeepPartial } from "./protocol-types.js";
-import { toServerError } from "./to-server-error.js";
-import { tunnelsOf } from "./tunnels.js";
+import { createSandboxHandlers } from "./sandbox-handlers.js";
 
 type UnaryHandler<K extends ControlMethod> = (
   request: ControlRequest<K>,
@@ -46,125 +45,10 @@ export type ControlHandlers = { [K in ImplementedControlMethod]: UnaryHandler<K>
 
 /** `ObjectCreationType.CREATE_IF_MISSING`. */
 const CREATE_IF_MISSING = 1;
-const LIST_PAGE_SIZE = 100;
 
 export function createControlHandlers(core: EmulatorCore): ControlHandlers {
-  const routerAccess = (sandbox: EmulatedSandbox) => ({
-    url: core.routerUrl,
-    jwt: unsignedJwt({ sub: sandbox.taskId, sandbox_id: sandbox.sandboxId }),
-  });
-
-  const create = async (
-    request: ControlRequest<"sandboxCreate"> | ControlRequest<"sandboxCreateV2">,
-    v1: boolean,
-    env: Record<string, string>,
-  ): Promise<EmulatedSandbox> => {
-    const definition = (request.definition ?? {}) as SandboxDefinition;
-    const appId = request.appId ?? "";
-    const gpu = definition.resources?.gpuConfig;
-    if (gpu?.gpuType && core.settings.unavailableGpuTypes.has(gpu.gpuType.toUpperCase())) {
-      throw new ServerError(Status.RESOURCE_EXHAUSTED, `No capacity for GPU type ${gpu.gpuType}`);
-    }
-    if (definition.name) {
-      for (const other of core.sandboxes.values()) {
-        if (other.running && other.appId === appId && other.name === definition.name) {
-          throw new ServerError(Status.ALREADY_EXISTS, `Sandbox with name '${definition.name}' already exists`);
-        }
-      }
-    }
-    const imageId = definition.imageId ?? "";
-    const sandbox = new EmulatedSandbox(
-      v1 ? v1SandboxId() : v2SandboxId(),
-      prefixedId("ta"),
-      appId,
-      v1,
-      definition,
-      env,
-      imageId,
-    );
-    if ("tags" in request) {
-      for (const tag of request.tags ?? []) if (tag?.tagName) sandbox.tags.set(tag.tagName, tag.tagValue ?? "");
-    }
-    core.addSandbox(sandbox);
-    sandbox.scheduledAfter = Date.now() + (v1 ? core.settings.schedulingDelayMs : 0);
-    void sandbox.launch({
-      backend: core.backend,
-      image: core.images.get(imageId),
-      imageForTag: core.settings.imageForTag,
-      log: core.settings.log,
-      extraEnv: core.settings.extraEnv,
-    });
-    return sandbox;
-  };
-
-  const getTaskId = async (request: ControlRequest<"sandboxGetTaskId">) => {
-    const sandbox = core.sandbox(request.sandboxId);
-    if (Date.now() >= sandbox.scheduledAfter) await sandbox.ready;
-    if (sandbox.result) return { taskResult: sandbox.result };
-    if (Date.now() < sandbox.scheduledAfter || !sandbox.backendId) return {};
-    return { taskId: sandbox.taskId };
-  };
-
-  const wait = async (request: ControlRequest<"sandboxWait">) => {
-    const sandbox = core.sandbox(request.sandboxId);
-    const deadline = Date.now() + Math.max(0, request.timeout ?? 0) * 1000;
-    await sandbox.refresh();
-    while (sandbox.running && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await sandbox.refresh();
-    }
-    return { ...(sandbox.result ? { result: sandbox.result } : {}), metadata: { appId: sandbox.appId } };
-  };
-
-  const terminate = async (request: ControlRequest<"sandboxTerminate">) => {
-    const sandbox = core.sandbox(request.sandboxId);
-    const existing = sandbox.result;
-    await sandbox.finish(GenericStatus.TERMINATED, 137, "Sandbox terminated");
-    return existing ? { existingResult: existing } : {};
-  };
-
-  const tunnels = async (request: ControlRequest<"sandboxGetTunnels">) => {
-    const sandbox = core.sandbox(request.sandboxId);
-    return { result: { status: GenericStatus.SUCCESS }, tunnels: await tunnelsOf(core, sandbox) };
-  };
-
-  const list = async (request: ControlRequest<"sandboxList">) => {
-    const wanted = (request.tags ?? []).filter((tag) => tag?.tagName);
-    const before = request.beforeTimestamp ?? 0;
-    const sandboxes = [...core.sandboxes.values()]
-      .filter((sandbox) => !request.appId || sandbox.appId === request.appId)
-      .filter((sandbox) => request.includeFinished || sandbox.running)
-      .filter((sandbox) => !before || sandbox.createdAt < before)
-      .filter((sandbox) => wanted.every((tag) => sandbox.tags.get(tag?.tagName ?? "") === (tag?.tagValue ?? "")))
-      .sort((left, right) => right.createdAt - left.createdAt)
-      .slice(0, LIST_PAGE_SIZE);
-    return {
-      sandboxes: sandboxes.map((sandbox) => ({
-        id: sandbox.sandboxId,
-        createdAt: sandbox.createdAt,
-        appId: sandbox.appId,
-        name: sandbox.name,
-        imageId: sandbox.imageId,
-        timeoutSecs: sandbox.definition.timeoutSecs ?? 0,
-        tags: [...sandbox.tags].map(([tagName, tagValue]) => ({ tagName, tagValue })),
-      })),
-    };
-  };
-
-  const setTags = async (request: ControlRequest<"sandboxTagsSet">) => {
-    const sandbox = core.sandbox(request.sandboxId);
-    sandbox.tags.clear();
-    for (const tag of request.tags ?? []) if (tag?.tagName) sandbox.tags.set(tag.tagName, tag.tagValue ?? "");
-    return {};
-  };
-
-  const getTags = async (request: ControlRequest<"sandboxTagsGet">) => {
-    const sandbox = core.sandbox(request.sandboxId);
-    return { tags: [...sandbox.tags].map(([tagName, tagValue]) => ({ tagName, tagValue })) };
-  };
-
   return {
-    authTokenGet: async () => ({ token: unsignedJwt({ sub: "emulator" }) }),
+    authTokenGet: async () => ({ token: core.tokens.issue({ sub: "emulator" }) }),
 
     environmentGetOrCreate: async (request) => ({
       environmentId: `en-${request.deploymentName || "main"}`,
@@ -194,11 +78,23 @@ export function createControlHandlers(core: EmulatorCore): ControlHandlers {
       const from = commands.find((line) => /^FROM\s+/i.test(line));
       const parent = base ? core.images.get(base) : undefined;
       const tag = from && !/^FROM\s+base$/i.test(from) ? from.replace(/^FROM\s+/i, "").trim() : parent?.tag;
+      const steps = commands.filter((line) => !/^FROM\s+/i.test(line));
+      if (steps.length > 0 && core.settings.dockerfileCommands === "refuse") {
+        // Reported as Modal reports a failed build: the SDK raises "Image build for … failed".
+        return {
+          imageId,
+          result: {
+            status: GenericStatus.FAILURE,
+            exception: `the openlattice Modal emulator does not run Dockerfile commands (${steps[0]?.slice(0, 80)}); start it with dockerfileCommands: "ignore" to accept them unexecuted`,
+          },
+        };
+      }
       core.images.set(imageId, {
         imageId,
         dockerfileCommands: commands,
         ...(tag === undefined ? {} : { tag }),
-        ...(parent?.snapshot ? { snapshot: parent.snapshot } : {}),
+        ...(parent?.snapshotFile ? { snapshotFile: parent.snapshotFile } : {}),
+        ...(parent?.backendSnapshot ? { backendSnapshot: parent.backendSnapshot } : {}),
       });
       return { imageId, result: { status: GenericStatus.SUCCESS } };
     },
@@ -225,69 +121,6 @@ export function createControlHandlers(core: EmulatorCore): ControlHandlers {
       return { secretId };
     },
 
-    sandboxCreate: async (request) => {
-      const env: Record<string, string> = {};
-      for (const secretId of request.definition?.secretIds ?? []) {
-        const secret = secretId ? core.secrets.get(secretId) : undefined;
-        if (!secret) throw new ServerError(Status.NOT_FOUND, `Secret ${secretId ?? ""} not found`);
-        Object.assign(env, secret);
-      }
-      const sandbox = await create(request, true, env);
-      return { sandboxId: sandbox.sandboxId };
-    },
-
-    sandboxCreateV2: async (request) => {
-      const env: Record<string, string> = {};
-      for (const source of request.secretSources ?? []) {
-        if (source?.secretId) {
-          const secret = core.secrets.get(source.secretId);
-          if (!secret) throw new ServerError(Status.NOT_FOUND, `Secret ${source.secretId} not found`);
-          Object.assign(env, secret);
-        }
-        for (const [key, value] of Object.entries(source?.env?.contents ?? {})) {
-          if (value !== undefined) env[key] = value;
-        }
-      }
-      const sandbox = await create(request, false, env);
-      await sandbox.ready;
-      // The backend's reason, as a status the SDK does not retry unless it is transient.
-      if (sandbox.result) throw toServerError(sandbox.launchError ?? new Error(sandbox.result.exception));
-      return {
-        sandboxId: sandbox.sandboxId,
-        taskId: sandbox.taskId,
-        tunnels: await tunnelsOf(core, sandbox),
-        commandRouterAccess: routerAccess(sandbox),
-        metadata: { appId: sandbox.appId },
-      };
-    },
-
-    sandboxGetTaskId: getTaskId,
-    sandboxGetTaskIdV2: getTaskId,
-
-    taskGetCommandRouterAccess: async (request) => {
-      const sandbox = core.task(request.taskId);
-      return routerAccess(sandbox);
-    },
-
-    sandboxGetCommandRouterAccess: async (request) => {
-      const sandbox = request.sandboxId ? core.sandbox(request.sandboxId) : core.task(request.taskId);
-      if (!sandbox.running) {
-        throw new ServerError(Status.FAILED_PRECONDITION, `Sandbox ${sandbox.sandboxId} has already finished`);
-      }
-      return routerAccess(sandbox);
-    },
-
-    sandboxWait: wait,
-    sandboxWaitV2: wait,
-    sandboxTerminate: terminate,
-    sandboxTerminateV2: terminate,
-    sandboxGetTunnels: tunnels,
-    sandboxGetTunnelsV2: tunnels,
-    sandboxList: list,
-    sandboxListV2: list,
-    sandboxTagsSet: setTags,
-    sandboxTagsSetV2: setTags,
-    sandboxTagsGet: getTags,
-    sandboxTagsGetV2: getTags,
+    ...createSandboxHandlers(core),
   };
 }

@@ -3,15 +3,19 @@ import { ServerError, Status } from "nice-grpc";
 import type { CallRecorder } from "./call-recorder.js";
 import type { EmulatedImage, EmulatedSandbox } from "./emulated-sandbox.js";
 import type { FaultInjector } from "./fault-injector.js";
+import type { TlsMaterial } from "./tls-certificate.js";
+import type { TokenIssuer } from "./tokens.js";
 
 /** Settings the handlers read; see `ModalEmulatorOptions` for their meaning. */
 export interface EmulatorSettings {
   readonly imageForTag: (tag: string | undefined) => string;
   readonly schedulingDelayMs: number;
   readonly unavailableGpuTypes: ReadonlySet<string>;
-  readonly execStartGraceMs: number;
+  readonly unschedulableGpuTypes: ReadonlySet<string>;
   readonly credentials: { readonly tokenId: string; readonly tokenSecret: string } | undefined;
   readonly extraEnv: (env: Record<string, string>) => Record<string, string>;
+  readonly openEgress: boolean;
+  readonly dockerfileCommands: "refuse" | "ignore";
   readonly log: (line: string) => void;
 }
 
@@ -30,6 +34,10 @@ export class EmulatorCore {
     readonly settings: EmulatorSettings,
     readonly recorder: CallRecorder,
     readonly faults: FaultInjector,
+    readonly tokens: TokenIssuer,
+    readonly tls: TlsMaterial,
+    /** Private directory for snapshot archives (0700), removed on close. */
+    readonly stateDir: string,
   ) {}
 
   addSandbox(sandbox: EmulatedSandbox): void {

@@ -34,7 +34,9 @@ export function fsToolsRunner(files: FilesExtension | undefined, commandJson: st
     try {
       if (!files) throw new FsToolsError("NotSupported", "the emulator's backend has no files extension");
       const command = JSON.parse(commandJson) as FsCommand;
-      stdout.push(await run(files, command, stdin));
+      // Only a write consumes stdin (the file's bytes, streamed until EOF).
+      const data = "WriteFile" in command ? await stdin.readAll() : new Uint8Array();
+      stdout.push(await run(files, command, data));
       return { code: 0 };
     } catch (error) {
       const kind = error instanceof FsToolsError ? error.kind : "Other";

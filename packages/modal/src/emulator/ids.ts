@@ -27,13 +27,3 @@ export function v2SandboxId(): string {
 export function prefixedId(prefix: string): string {
   return `${prefix}-${randomFrom(BASE62, 22)}`;
 }
-
-/**
- * An unsigned JWT. The SDK only parses `exp` to decide when to refresh and never checks the
- * signature, so the emulator need not sign anything.
- */
-export function unsignedJwt(claims: Record<string, unknown>, lifetimeSeconds = 3600): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const exp = Math.floor(Date.now() / 1000) + lifetimeSeconds;
-  return `${encode({ alg: "none", typ: "JWT" })}.${encode({ ...claims, exp })}.${randomBytes(8).toString("base64url")}`;
-}

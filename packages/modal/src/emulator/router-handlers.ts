@@ -1,9 +1,10 @@
-import type { ExecOptions, Provider } from "@openlattice/core";
+import path from "node:path";
 import type { CallContext } from "nice-grpc";
 import { ServerError, Status } from "nice-grpc";
-import type { EmulatedSandbox } from "./emulated-sandbox.js";
+import { backendExecRunner } from "./backend-exec.js";
 import type { EmulatorCore } from "./emulator-core.js";
-import { type ExecExit, type ExecRunner, ExecSession } from "./exec-session.js";
+import { type ExecExit, ExecSession } from "./exec-session.js";
+import { captureFilesystem } from "./filesystem-snapshot.js";
 import { FS_TOOLS_PATH, fsToolsRunner } from "./fs-tools.js";
 import { prefixedId } from "./ids.js";
 import type {
@@ -73,19 +74,30 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
       await sandbox.ready;
       const live = core.task(request.taskId);
       if (!live.backendId) throw new ServerError(Status.FAILED_PRECONDITION, "Sandbox is not running");
+      // The same execId again is a client retry of a start that already happened.
       if (sandbox.execs.has(request.execId)) return {};
+      if (request.ptyInfo) {
+        throw new ServerError(
+          Status.UNIMPLEMENTED,
+          "the openlattice Modal emulator does not support PTY execs (pty: true); run without a PTY",
+        );
+      }
       const argv = request.commandArgs;
-      const isFsTool = argv[0] === FS_TOOLS_PATH;
-      const runner = isFsTool
-        ? fsToolsRunner(core.backend.getExtension(live.backendId, "files"), argv[1] ?? "{}")
-        : backendRunner(core.backend, live, request, await execEnv(core, request));
-      const writes = isFsTool && (argv[1] ?? "").includes('"WriteFile"');
-      const exec = new ExecSession(request.execId, runner, {
-        startOn: writes ? "eof" : "first-use",
-        graceMs: core.settings.execStartGraceMs,
-      });
-      sandbox.execs.set(request.execId, exec);
+      const runner =
+        argv[0] === FS_TOOLS_PATH
+          ? fsToolsRunner(core.backend.getExtension(live.backendId, "files"), argv[1] ?? "{}")
+          : backendExecRunner(core.backend, live.backendId, {
+              execId: request.execId,
+              argv,
+              env: await execEnv(core, request),
+              workdir: request.workdir,
+              timeoutSecs: request.timeoutSecs,
+              stdoutPiped: request.stdoutConfig !== DEVNULL,
+              stderrPiped: request.stderrConfig !== DEVNULL,
+            });
       const ended = live.execStarted();
+      const exec = new ExecSession(request.execId, runner);
+      sandbox.execs.set(request.execId, exec);
       // Output is kept for readers that reconnect from an offset; drop it a while after the end.
       void exec
         .wait()
@@ -100,13 +112,12 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
 
     async *taskExecStdioRead(request, context) {
       const exec = session(request);
-      exec.touch();
       const buffer = request.fileDescriptor === 1 ? exec.stderr : exec.stdout;
       for await (const data of buffer.read(request.offset, context.signal)) yield { data };
     },
 
     async taskExecStdinWrite(request) {
-      session(request).writeStdin(request.offset, request.data, request.eof);
+      writeStdin(session(request), request.offset, request.data, request.eof);
       return {};
     },
 
@@ -118,10 +129,10 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
           exec = session(message.start);
           offset = message.start.offset;
         } else if (message.data && exec) {
-          exec.writeStdin(offset, message.data, false);
+          writeStdin(exec, offset, message.data, false);
           offset += message.data.byteLength;
         } else if (message.end && exec) {
-          exec.writeStdin(offset, undefined, true);
+          writeStdin(exec, offset, undefined, true);
         }
       }
       return {};
@@ -129,44 +140,53 @@ export function createRouterHandlers(core: EmulatorCore): RouterHandlers {
 
     async taskExecStdinStatus(request) {
       const exec = session(request);
-      return { numBytesWritten: exec.stdinBytes, closed: exec.stdinClosed };
+      return { numBytesWritten: exec.stdin.bytes, closed: exec.stdin.closed };
     },
 
     async taskExecPoll(request) {
       const exec = session(request);
-      exec.touch();
       return exitMessage(toStatus(() => exec.poll()));
     },
 
     async taskExecWait(request, context) {
       const exec = session(request);
-      exec.touch();
       try {
         return exitMessage(await exec.wait(context.signal));
       } catch (error) {
+        // The sandbox ended under the exec (terminated, timed out): say so as the router does.
+        const sandbox = core.tasks.get(request.taskId);
+        if (sandbox && !sandbox.running) {
+          throw new ServerError(Status.FAILED_PRECONDITION, `Sandbox ${sandbox.sandboxId} has already finished`);
+        }
         throw toServerError(error);
       }
     },
 
-    async taskSnapshotFilesystem(request) {
+    async taskSnapshotFilesystem(request, context) {
       const sandbox = core.task(request.taskId);
       await sandbox.ready;
       if (!sandbox.backendId) throw new ServerError(Status.FAILED_PRECONDITION, "Sandbox is not running");
-      let ref: Awaited<ReturnType<Provider["snapshot"]>>;
-      try {
-        ref = await core.backend.snapshot(sandbox.backendId);
-      } catch (error) {
-        throw toServerError(error);
-      }
       const imageId = prefixedId("im");
       const source = core.images.get(sandbox.imageId);
-      core.images.set(imageId, {
+      const base = {
         imageId,
         dockerfileCommands: [],
         ...(source?.tag === undefined ? {} : { tag: source.tag }),
-        snapshot: ref,
         ttlSeconds: request.ttlSeconds,
-      });
+      };
+      try {
+        if (core.backend.capabilities.isolation === "none") {
+          // The sandbox shares the host's filesystem: only the backend knows what is its own.
+          core.images.set(imageId, { ...base, backendSnapshot: await core.backend.snapshot(sandbox.backendId) });
+        } else {
+          const file = path.join(core.stateDir, `${imageId}.tar`);
+          // The SDK cancels the call at its snapshot timeout; the capture stops with it.
+          await captureFilesystem(core.backend, sandbox.backendId, file, context.signal);
+          core.images.set(imageId, { ...base, snapshotFile: file });
+        }
+      } catch (error) {
+        throw toServerError(error);
+      }
       return { imageId };
     },
 
@@ -188,29 +208,13 @@ async function execEnv(core: EmulatorCore, request: TaskExecStartRequest): Promi
   return env;
 }
 
-function backendRunner(
-  backend: Provider,
-  sandbox: EmulatedSandbox,
-  request: TaskExecStartRequest,
-  env: Record<string, string>,
-): ExecRunner {
-  const backendId = sandbox.backendId ?? "";
-  return async ({ stdin, stdout, stderr }) => {
-    const options: ExecOptions = {
-      env,
-      stdin,
-      ...(request.workdir ? { cwd: request.workdir } : {}),
-      ...(request.timeoutSecs ? { timeoutMs: request.timeoutSecs * 1000 } : {}),
-      ...(request.stdoutConfig === DEVNULL ? {} : { onStdoutBytes: (chunk: Uint8Array) => stdout.push(chunk) }),
-      ...(request.stderrConfig === DEVNULL ? {} : { onStderrBytes: (chunk: Uint8Array) => stderr.push(chunk) }),
-      // Output is streamed through the callbacks; the backend need not keep a copy.
-      maxOutputBytes: 0,
-    };
-    const result = await backend.exec(backendId, request.commandArgs, options);
-    // Modal reports a killed exec as a signal; the SDK turns it into 128 + signal.
-    if (result.timedOut) return { signal: 9 };
-    return { code: result.exitCode };
-  };
+/** Accepts stdin at an offset; a write the queue refuses (a gap, after EOF) is the client's error. */
+function writeStdin(exec: ExecSession, offset: number, data: Uint8Array | undefined, eof: boolean): void {
+  try {
+    exec.stdin.write(offset, data, eof);
+  } catch (error) {
+    throw new ServerError(Status.INVALID_ARGUMENT, (error as Error).message);
+  }
 }
 
 function toStatus<T>(read: () => T): T {

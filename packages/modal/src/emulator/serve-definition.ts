@@ -7,21 +7,31 @@ import { toServerError } from "./to-server-error.js";
 
 type AnyHandler = (request: never, context: CallContext) => unknown;
 
+/** How `serveDefinition` wraps every call. */
+export interface ServeOptions {
+  readonly recorder: CallRecorder;
+  readonly faults: FaultInjector;
+  /** Whether the call carries valid credentials (for a client stream, `request` is undefined). */
+  readonly authenticated: (context: CallContext, request: unknown) => boolean;
+  /** Refuse unauthenticated calls with UNAUTHENTICATED (when credentials are configured). */
+  readonly requireAuthentication: boolean;
+  /** Receives one line per finished call: service, method, status, duration and ids. */
+  readonly log: (line: string) => void;
+}
+
 /**
  * Builds the nice-grpc implementation of one service: every method of the SDK's definition
- * gets an entry. Implemented methods are wrapped with call recording and fault injection;
- * the rest answer UNIMPLEMENTED naming the method. A handler whose name the definition lacks
- * means the SDK's protocol changed, and fails loudly.
+ * gets an entry. Implemented methods are wrapped with call recording, authentication, fault
+ * injection and a log line; the rest answer UNIMPLEMENTED naming the method. A handler whose
+ * name the definition lacks means the SDK's protocol changed, and fails loudly.
  */
 export function serveDefinition(
   service: RecordedCall["service"],
   definition: ServiceDefinitionLike,
   handlers: object,
-  recorder: CallRecorder,
-  faults: FaultInjector,
-  authenticated: (context: CallContext) => boolean,
-  requireAuthentication: boolean,
+  options: ServeOptions,
 ): Record<string, unknown> {
+  const { recorder, faults, authenticated, requireAuthentication, log } = options;
   const implemented = handlers as Record<string, AnyHandler>;
   for (const name of Object.keys(implemented)) {
     if (!(name in definition.methods)) {
@@ -40,17 +50,28 @@ export function serveDefinition(
         method: name,
         request,
         at: new Date(),
-        authenticated: authenticated(context),
+        timing: { received: performance.now() },
+        authenticated: authenticated(context, Array.isArray(request) ? undefined : request),
       };
       recorder.add(call);
+      const end = (status: string) => {
+        call.endedAt = new Date();
+        call.timing = { received: call.timing.received, ended: performance.now() };
+        log(`${service} ${name} ${status} ${call.endedAt.getTime() - call.at.getTime()}ms${describeIds(request)}`);
+      };
       if (requireAuthentication && !call.authenticated && name !== "ClientHello") {
         call.error = "UNAUTHENTICATED";
+        end(call.error);
         throw new ServerError(Status.UNAUTHENTICATED, "Invalid token id or token secret");
       }
-      return (error: unknown) => {
-        const status = toServerError(error);
-        call.error = Status[status.code];
-        return status;
+      return {
+        ok: () => end("OK"),
+        fail: (error: unknown) => {
+          const status = toServerError(error);
+          call.error = Status[status.code];
+          end(call.error);
+          return status;
+        },
       };
     };
     if (!handler) {
@@ -58,40 +79,57 @@ export function serveDefinition(
     } else if (method.requestStream) {
       implementation[key] = async (requests: AsyncIterable<unknown>, context: CallContext) => {
         const messages: unknown[] = [];
-        const fail = record(messages, context);
+        const call = record(messages, context);
         try {
           await faults.apply(name, messages);
-          return await (handler as (r: AsyncIterable<unknown>, c: CallContext) => Promise<unknown>)(
+          const response = await (handler as (r: AsyncIterable<unknown>, c: CallContext) => Promise<unknown>)(
             tee(requests, messages),
             context,
           );
+          call.ok();
+          return response;
         } catch (error) {
-          throw fail(error);
+          throw call.fail(error);
         }
       };
     } else if (method.responseStream) {
       implementation[key] = async function* (request: unknown, context: CallContext) {
-        const fail = record(request, context);
+        const call = record(request, context);
         try {
           await faults.apply(name, request);
           yield* (handler as (r: unknown, c: CallContext) => AsyncIterable<unknown>)(request, context);
+          call.ok();
         } catch (error) {
-          throw fail(error);
+          throw call.fail(error);
         }
       };
     } else {
       implementation[key] = async (request: unknown, context: CallContext) => {
-        const fail = record(request, context);
+        const call = record(request, context);
         try {
           await faults.apply(name, request);
-          return await (handler as (r: unknown, c: CallContext) => Promise<unknown>)(request, context);
+          const response = await (handler as (r: unknown, c: CallContext) => Promise<unknown>)(request, context);
+          call.ok();
+          return response;
         } catch (error) {
-          throw fail(error);
+          throw call.fail(error);
         }
       };
     }
   }
   return implementation;
+}
+
+/** Ids named in a request (never payloads, env or stdin), for log lines. */
+function describeIds(request: unknown): string {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) return "";
+  const fields = request as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of ["appName", "sandboxId", "taskId", "execId", "imageId"]) {
+    const value = fields[key];
+    if (typeof value === "string" && value !== "") parts.push(`${key}=${value}`);
+  }
+  return parts.length > 0 ? ` ${parts.join(" ")}` : "";
 }
 
 async function* tee<T>(source: AsyncIterable<T>, into: T[]): AsyncGenerator<T> {

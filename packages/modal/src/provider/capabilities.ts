@@ -18,6 +18,7 @@ export function modalCapabilities(
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: true,
     logs: false,
     tailscale: true,

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type ValidProvisionSpec } from "@openlattice/core
 import type { SandboxCreateParams } from "modal";
 import { secondsToModalMs } from "./durations.js";
 import { CREATED_TAG, IDEMPOTENCY_TAG, MANAGED_TAG, OWNER_TAG, RUN_TAG, TAILSCALE_TAG } from "./labels.js";
-import { TAILSCALE_KEY_ENV, tailscaleBootCommand, tailscaleProxyEnv } from "./tailscale.js";
+import { tailscaleBootCommand, tailscaleProxyEnv } from "./tailscale.js";
 
 export interface CreateParamsContext {
   readonly defaultDurationSeconds: number;
@@ -17,7 +17,9 @@ const CIDR = /^[0-9A-Fa-f.:]+\/\d{1,3}$/;
 /**
  * Translates a validated spec into `sandboxes.create` parameters (without the GPU, which the
  * caller sets per attempt). Durations become whole-second milliseconds; env goes in `env`,
- * never into a command line; labels become tags next to openlattice's own.
+ * never into a command line; labels become tags next to openlattice's own. CPU and memory are
+ * limits in spec v1, so they are sent both as Modal's request and as its hard limit. The
+ * Tailscale key is not part of the parameters at all (see tailscale.ts).
  */
 export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsContext): SandboxCreateParams {
   const runtime = spec.runtime;
@@ -40,8 +42,14 @@ export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsCo
   // command (runtime.command) runs as an exec once the sandbox is up (see ModalProvider).
   if (runtime?.entrypoint) params.command = [...runtime.entrypoint];
   const env: Record<string, string> = { ...runtime?.env };
-  if (spec.resources?.cpu !== undefined) params.cpu = spec.resources.cpu;
-  if (spec.resources?.memoryMiB !== undefined) params.memoryMiB = spec.resources.memoryMiB;
+  if (spec.resources?.cpu !== undefined) {
+    params.cpu = spec.resources.cpu;
+    params.cpuLimit = spec.resources.cpu;
+  }
+  if (spec.resources?.memoryMiB !== undefined) {
+    params.memoryMiB = spec.resources.memoryMiB;
+    params.memoryLimitMiB = spec.resources.memoryMiB;
+  }
   if (spec.network?.ports?.length) params.encryptedPorts = [...spec.network.ports];
   const egress = spec.network?.egress;
   if (egress === "none") params.blockNetwork = true;
@@ -53,8 +61,7 @@ export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsCo
   }
   if (spec.name) params.name = spec.name;
   if (spec.idempotencyKey && params.tags) params.tags[IDEMPOTENCY_TAG] = spec.idempotencyKey;
-  const key = spec.network?.tailscaleAuthKey;
-  if (key !== undefined) {
+  if (spec.network?.tailscaleAuthKey !== undefined) {
     if (params.command) {
       // Tailscale needs the main command slot for its boot script; the caller's command would be lost.
       throw new InvalidArgumentError(
@@ -65,9 +72,8 @@ export function toCreateParams(spec: ValidProvisionSpec, context: CreateParamsCo
         },
       );
     }
-    params.command = tailscaleBootCommand(context.tailscaleProxyPort, spec.name ?? `openlattice-${context.runId}`);
+    params.command = tailscaleBootCommand(context.tailscaleProxyPort);
     Object.assign(env, tailscaleProxyEnv(context.tailscaleProxyPort));
-    env[TAILSCALE_KEY_ENV] = key;
     if (params.tags) params.tags[TAILSCALE_TAG] = "true";
   }
   if (Object.keys(env).length > 0) params.env = env;

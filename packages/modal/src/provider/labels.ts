@@ -8,6 +8,8 @@ export const CREATED_TAG = "openlattice-created";
 export const IDEMPOTENCY_TAG = "openlattice-idempotency";
 /** Marks a sandbox that joined a tailnet, so that `destroy` logs the node out first. */
 export const TAILSCALE_TAG = "openlattice-tailscale";
+/** One GPU create attempt, so that a sandbox still queued at the scheduling deadline can be found. */
+export const ATTEMPT_TAG = "openlattice-attempt";
 
 export const RESERVED_TAGS: ReadonlySet<string> = new Set([
   MANAGED_TAG,
@@ -16,6 +18,7 @@ export const RESERVED_TAGS: ReadonlySet<string> = new Set([
   CREATED_TAG,
   IDEMPOTENCY_TAG,
   TAILSCALE_TAG,
+  ATTEMPT_TAG,
 ]);
 
 /** The caller's labels: the tags minus the ones openlattice adds. */

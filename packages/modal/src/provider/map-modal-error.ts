@@ -43,6 +43,13 @@ export interface ErrorContext {
 }
 
 const FINISHED = /already (finished|terminated)|has (finished|terminated|shut down)|is unavailable/i;
+/** What `modal@0.11.1` says when the router of a finished sandbox can no longer be reached. */
+const ROUTER_GONE = /Command router access is not available/i;
+/** `Image.build` failures; Modal says "Please try again" when another attempt may succeed. */
+const IMAGE_BUILD = /^Image build for \S+ (failed|terminated|timed out)/;
+/** RESOURCE_EXHAUSTED because of the account's limits, not Modal's capacity: retrying soon will not help. */
+const QUOTA = /quota|limit of|spend(ing)? limit|concurren|exceeded (the|your) (workspace|account)|billing/i;
+const RATE = /rate.?limit|throttl|too many requests/i;
 
 /**
  * Translates anything the `modal` SDK or nice-grpc throws into a core `SandboxError`, in one
@@ -86,7 +93,8 @@ export function mapModalError(error: unknown, context: ErrorContext): SandboxErr
     case "InternalFailure":
       return new InternalError(message, { ...options, retryable: true });
     case "ClientClosedError":
-      return new InternalError(`${message} (the sandbox handle was detached)`, options);
+      // The provider detaches a handle when it destroys the sandbox: an exec racing destroy.
+      return new TerminatedError(`${message} (the sandbox was destroyed while the call ran)`, options);
     case "SandboxFilesystemNotFoundError":
       return new NotFoundError(message, options);
     case "SandboxFilesystemIsADirectoryError":
@@ -101,6 +109,17 @@ export function mapModalError(error: unknown, context: ErrorContext): SandboxErr
       return new InternalError(message, options);
     case "SnapshotCreationError":
       return new InternalError(message, { ...options, retryable: true });
+  }
+  if (ROUTER_GONE.test(raw)) return new TerminatedError(`${message} (the sandbox has finished)`, options);
+  const build = IMAGE_BUILD.exec(raw);
+  if (build) {
+    const retryable = /try again/i.test(raw);
+    if (build[1] === "timed out") return new TimeoutError(message, { ...options, retryable });
+    if (retryable) return new UnavailableError(message, options);
+    return new InvalidArgumentError("runtime.image", `${message} (fix the image or its build steps)`, {
+      ...options,
+      retryable: false,
+    });
   }
   if (/missing credentials|token (id|secret)|unauthenticated/i.test(raw)) {
     return new AuthenticationError(message, options);
@@ -133,9 +152,15 @@ function fromGrpcStatus(code: number, text: string, message: string, options: Op
     case GrpcStatus.UNAUTHENTICATED:
       return new AuthenticationError(message, options);
     case GrpcStatus.RESOURCE_EXHAUSTED:
-      return /rate|throttl|too many requests|quota/i.test(text)
-        ? new RateLimitedError(message, options)
-        : new CapacityError(message, options);
+      if (RATE.test(text)) return new RateLimitedError(message, options);
+      if (QUOTA.test(text)) {
+        return new RateLimitedError(`${message} (an account limit, not Modal's capacity: raise it or free resources)`, {
+          ...options,
+          retryable: false,
+          details: { ...options?.details, quota: true },
+        });
+      }
+      return new CapacityError(message, options);
     case GrpcStatus.FAILED_PRECONDITION:
       return FINISHED.test(text) ? new TerminatedError(message, options) : new ConflictError(message, options);
     case GrpcStatus.ABORTED:

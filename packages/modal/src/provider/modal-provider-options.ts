@@ -1,4 +1,3 @@
-import type { RetryPolicy } from "@openlattice/core";
 import type { ModalClient } from "modal";
 
 /** Tailscale settings used when a spec carries `network.tailscaleAuthKey`. */
@@ -10,7 +9,7 @@ export interface ModalTailscaleOptions {
   install?: boolean;
   /** Local port of tailscaled's SOCKS5 and HTTP proxy inside the sandbox. Default 1055. */
   proxyPort?: number;
-  /** How long to wait for the node to reach `BackendState: Running`. Default 120000 ms. */
+  /** How long `tailscale up` and reaching `BackendState: Running` may take. Default 120000 ms. */
   readyTimeoutMs?: number;
 }
 
@@ -36,21 +35,33 @@ export interface ModalProviderOptions {
   /** Lifetime when `duration.maxSeconds` is absent, in seconds. Default 3600 (the SDK's own default is 300). */
   defaultDurationSeconds?: number;
   /**
-   * GPU types tried in order, after `spec.gpu.type`, when Modal has no capacity for a type
-   * (e.g. `["H100", "A100-80GB"]`). Each must be a Modal GPU type.
+   * GPU types tried in order, after `spec.gpu.type`, when Modal has no capacity for a type or
+   * does not schedule it within `gpuSchedulingTimeoutMs` (e.g. `["H100", "A100-80GB"]`). Each
+   * must be a Modal GPU type.
    */
   gpuFallbacks?: readonly string[];
+  /**
+   * How long one GPU type may wait to be scheduled (ms) before its queued sandbox is
+   * terminated and the next fallback type is tried (or provision fails with a retryable
+   * `capacity` error). Counted from Modal's acceptance of the sandbox, not image builds.
+   * Default 300000 (the SDK alone would wait 21 minutes).
+   */
+  gpuSchedulingTimeoutMs?: number;
+  /** Deadline of `healthCheck` (ms); a server that never answers is reported unreachable then. Default 5000. */
+  healthCheckTimeoutMs?: number;
   /** Value of the `openlattice-owner` tag, used by sweeps. Default: `OPENLATTICE_OWNER` or `"openlattice"`. */
   owner?: string;
   /** Value of the `openlattice-run` tag (e.g. a CI run id). Default: `OPENLATTICE_RUN_ID` or a random id. */
   runId?: string;
-  /** Budget of one filesystem snapshot, in ms. Default 600000 (the SDK's default is 55 s). */
+  /**
+   * Budget of one filesystem snapshot, in ms: `snapshot` rejects with `timeout` when it passes.
+   * It never waits for running execs (the snapshot captures the filesystem as it is). Default
+   * 600000 (the SDK's default is 55 s).
+   */
   snapshotTimeoutMs?: number;
   /** How long Modal keeps snapshots, in ms; `null` keeps them until deleted (the SDK's default is 30 days). */
   snapshotTtlMs?: number | null;
   /** Upper bound of the SDK's waits on server throttling, in seconds. Default 60 (the SDK waits forever). */
   maxThrottleWaitSecs?: number;
-  /** Retries of idempotent calls (terminate, poll, lookups) on retryable errors. */
-  retry?: RetryPolicy;
   tailscale?: ModalTailscaleOptions;
 }

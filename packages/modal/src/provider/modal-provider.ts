@@ -9,45 +9,49 @@ import {
   type HealthReport,
   hasErrorCode,
   InvalidArgumentError,
-  mergeSpec,
   type Provider,
   type ProvisionOptions,
   type ProvisionSpec,
   parseExecRequest,
   parseProvisionSpec,
   parseSnapshotRef,
-  redact,
-  runSetupCommand,
-  type SandboxError,
+  registerSecret,
   type SandboxInfo,
   type SandboxNode,
   type SnapshotRef,
-  TimeoutError,
   type ValidProvisionSpec,
-  withRetry,
 } from "@openlattice/core";
-import { type App, type Image, ModalClient, type Sandbox } from "modal";
-import { abortable } from "./abortable.js";
+import type { ModalClient } from "modal";
 import { DEFAULT_IMAGE, modalCapabilities } from "./capabilities.js";
 import { toCreateParams } from "./create-params.js";
-import { DEFAULT_LIFETIME_SECONDS, MAX_LIFETIME_SECONDS } from "./durations.js";
+import { DEFAULT_GPU_SCHEDULING_TIMEOUT_MS } from "./create-sandbox.js";
+import { DEFAULT_LIFETIME_SECONDS } from "./durations.js";
 import { createFilesExtension } from "./files-extension.js";
-import { DEFAULT_GPU_TYPE, normalizeGpuType, toModalGpuString, validateGpu } from "./gpu.js";
-import { CREATED_TAG, IDEMPOTENCY_TAG, labelsFromTags, MANAGED_TAG, TAILSCALE_TAG } from "./labels.js";
+import { DEFAULT_GPU_TYPE, normalizeGpuType, validateGpu } from "./gpu.js";
+import { checkHealth, DEFAULT_HEALTH_TIMEOUT_MS } from "./health-check.js";
+import { inspectSandbox } from "./inspect-sandbox.js";
+import { findByIdempotencyKey, listSandboxes } from "./list-sandboxes.js";
 import { mapModalError } from "./map-modal-error.js";
+import { buildModalClient } from "./modal-client.js";
 import type { ModalProviderOptions } from "./modal-provider-options.js";
+import { ModalResources } from "./modal-resources.js";
 import { createNetworkExtension } from "./network-extension.js";
+import { checkProviderOptions } from "./provider-options-check.js";
+import { type ProvisionContext, provisionSandbox } from "./provision-flow.js";
 import { runExec } from "./run-exec.js";
-import { type SandboxMeta, shareableSpec } from "./sandbox-meta.js";
+import { SandboxRegistry } from "./sandbox-registry.js";
+import { restoreSpec, takeSnapshot } from "./snapshots.js";
 import { type SweepOptions, type SweepReport, sweepSandboxes } from "./sweep-sandboxes.js";
-import { TAILSCALE_INSTALL_COMMANDS, tailscaleLogoutCommand, waitForTailscale } from "./tailscale.js";
+import { TAILSCALE_INSTALL_COMMANDS, tailscaleLogoutCommand } from "./tailscale.js";
+import { checkEnvNames, checkSandboxName } from "./validate-spec.js";
 
 const PROVIDER = "modal";
 
 /**
  * Provider spec v1 on Modal sandboxes (`modal` SDK 0.11.1). Constructing it does no I/O: the
  * client, the App and images are created on first use and cached, so a steady-state
- * `provision` is one create call.
+ * `provision` is one create call. Retries are the SDK's own (it retries transient gRPC
+ * failures three times); the provider adds none on top.
  */
 export class ModalProvider implements Provider {
   readonly name = PROVIDER;
@@ -58,26 +62,16 @@ export class ModalProvider implements Provider {
   readonly #owner: string;
   readonly #runId: string;
   readonly #fallbacks: readonly string[];
-  #client: ModalClient | undefined;
-  #app: Promise<App> | undefined;
-  readonly #images = new Map<string, Promise<Image>>();
-  readonly #handles = new Map<string, Sandbox>();
-  readonly #meta = new Map<string, SandboxMeta>();
+  #client: { client: ModalClient; reportsCreations: boolean } | undefined;
+  readonly #resources: ModalResources;
+  readonly #registry = new SandboxRegistry(() => this.client);
   readonly #workdirs = new Map<string, Promise<string>>();
-  readonly #inflight = new Map<string, Set<Promise<unknown>>>();
-  readonly #snapshotSpecs = new Map<string, ValidProvisionSpec>();
   readonly #idempotent = new Map<string, Promise<SandboxNode>>();
 
   constructor(options: ModalProviderOptions = {}) {
+    checkProviderOptions(options);
     this.#options = options;
     const duration = options.defaultDurationSeconds ?? DEFAULT_LIFETIME_SECONDS;
-    if (!Number.isInteger(duration) || duration < 1 || duration > MAX_LIFETIME_SECONDS) {
-      throw new InvalidArgumentError(
-        "defaultDurationSeconds",
-        `must be a whole number of seconds from 1 to ${MAX_LIFETIME_SECONDS}`,
-        { provider: PROVIDER },
-      );
-    }
     this.capabilities = modalCapabilities(duration, this.#options.defaultImage ?? DEFAULT_IMAGE);
     this.#fallbacks = (options.gpuFallbacks ?? []).map((type, index) => {
       const normalized = normalizeGpuType(type);
@@ -87,64 +81,41 @@ export class ModalProvider implements Provider {
     this.#appName = options.appName ?? process.env.OPENLATTICE_MODAL_APP ?? "openlattice";
     this.#owner = options.owner ?? process.env.OPENLATTICE_OWNER ?? "openlattice";
     this.#runId = options.runId ?? process.env.OPENLATTICE_RUN_ID ?? randomUUID().slice(0, 8);
+    this.#resources = new ModalResources(() => this.client, this.#appName, options.environment);
   }
 
   /** The SDK client, built on first use. */
   get client(): ModalClient {
-    if (this.#client) return this.#client;
-    const options = this.#options;
-    if (options.client) {
-      this.#client = options.client;
-      return this.#client;
-    }
-    const previous = process.env.MODAL_SERVER_URL;
-    // The SDK reads its server only from MODAL_SERVER_URL (or the toml), while constructing.
-    if (options.serverUrl) process.env.MODAL_SERVER_URL = options.serverUrl;
-    try {
-      this.#client = new ModalClient({
-        ...(options.tokenId === undefined ? {} : { tokenId: options.tokenId }),
-        ...(options.tokenSecret === undefined ? {} : { tokenSecret: options.tokenSecret }),
-        ...(options.environment === undefined ? {} : { environment: options.environment }),
-        maxThrottleWaitSecs: options.maxThrottleWaitSecs ?? 60,
-      });
-    } catch (error) {
-      throw mapModalError(error, { operation: "connect" });
-    } finally {
-      if (options.serverUrl) {
-        if (previous === undefined) delete process.env.MODAL_SERVER_URL;
-        else process.env.MODAL_SERVER_URL = previous;
-      }
-    }
-    return this.#client;
+    this.#client ??= buildModalClient(this.#options);
+    return this.#client.client;
   }
 
   provision = async (input: ProvisionSpec, options: ProvisionOptions = {}): Promise<SandboxNode> => {
     const spec = this.#validate(input);
     options.signal?.throwIfAborted();
     const key = spec.idempotencyKey;
-    if (key === undefined) return this.#createAndSetUp(spec, options.signal);
+    if (key === undefined) return this.#create(spec, options.signal);
     const known = this.#idempotent.get(key);
     if (known) return known;
     const pending = (async () =>
-      (await this.#findByIdempotencyKey(key)) ?? this.#createAndSetUp(spec, options.signal))();
+      (await findByIdempotencyKey(this.client, this.#appId, this.#registry, key)) ??
+      this.#create(spec, options.signal))();
     this.#idempotent.set(key, pending);
     pending.catch(() => this.#idempotent.delete(key));
     return pending;
   };
 
   exec = async (externalId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult> => {
-    const request = parseExecRequest(argv, options, PROVIDER);
-    const sandbox = await this.#handle(externalId);
-    const work = (async () => {
+    const request = parseExecRequest(argv, options, PROVIDER, this.capabilities);
+    // The SDK would refuse these names only after the first RPCs.
+    checkEnvNames(request.env, "env");
+    const sandbox = await this.#registry.handle(externalId);
+    try {
       const cwd =
         request.cwd === undefined || request.cwd.startsWith("/")
           ? request.cwd
           : path.posix.resolve(await this.#workdir(externalId), request.cwd);
-      return runExec(sandbox, request, cwd);
-    })();
-    const running = this.#track(externalId, work);
-    try {
-      return await running;
+      return await runExec(sandbox, request, cwd);
     } catch (error) {
       if (request.signal?.aborted && error === request.signal.reason) throw error;
       throw mapModalError(error, { operation: "exec", externalId });
@@ -152,92 +123,37 @@ export class ModalProvider implements Provider {
   };
 
   destroy = async (externalId: string): Promise<void> => {
-    const sandbox = await this.#handle(externalId);
+    const sandbox = await this.#registry.handle(externalId);
     try {
       // A fresh provider learns from the tags whether the sandbox joined a tailnet.
-      const meta = this.#meta.get(externalId) ?? (await this.#metaFromTags(externalId, sandbox).catch(() => undefined));
-      if (meta?.tailscale) await this.#tailscaleLogout(externalId);
-      await this.#retry("destroy", externalId, () => sandbox.terminate());
+      const meta =
+        this.#registry.meta(externalId) ??
+        (await this.#registry.metaOrTags(externalId, sandbox).catch(() => undefined));
+      if (meta?.tailscale) {
+        await this.exec(externalId, tailscaleLogoutCommand(), { timeoutMs: 15_000 }).catch(() => undefined);
+      }
+      await sandbox.terminate();
     } catch (error) {
-      // Unknown ids are gone already: destroy is idempotent.
-      if (!hasErrorCode(error, "not_found")) throw error;
+      const mapped = mapModalError(error, { operation: "destroy", externalId });
+      // Unknown ids, finished and terminated sandboxes are gone already: destroy is idempotent.
+      if (!hasErrorCode(mapped, "not_found") && !hasErrorCode(mapped, "terminated")) throw mapped;
     } finally {
-      sandbox.detach();
-      this.#handles.delete(externalId);
+      this.#registry.forget(externalId);
       this.#workdirs.delete(externalId);
     }
   };
 
-  /** Creates the sandbox, then runs the spec's setup command to completion as an exec. */
-  async #createAndSetUp(spec: ValidProvisionSpec, signal: AbortSignal | undefined): Promise<SandboxNode> {
-    const node = await this.#create(spec, signal);
-    const command = spec.runtime?.command;
-    if (command) {
-      await runSetupCommand({
-        provider: PROVIDER,
-        externalId: node.externalId,
-        command,
-        exec: (argv, execOptions) => this.exec(node.externalId, argv, execOptions),
-        destroy: () => this.destroy(node.externalId),
-        signal,
-      });
-    }
-    return node;
-  }
-
-  inspect = async (externalId: string): Promise<SandboxInfo> => {
-    let sandbox: Sandbox;
-    let code: number | null;
-    try {
-      sandbox = await this.#handle(externalId);
-      code = await this.#retry("inspect", externalId, () => sandbox.poll());
-    } catch (error) {
-      // Spec v1: an unknown or long-gone id is simply over.
-      if (!hasErrorCode(error, "not_found")) throw error;
-      return { externalId, provider: PROVIDER, status: "terminated", reason: "not found", labels: {} };
-    }
-    const meta = this.#meta.get(externalId) ?? (await this.#metaFromTags(externalId, sandbox));
-    const base = {
-      externalId,
-      provider: PROVIDER,
-      createdAt: meta.createdAt,
-      labels: { ...meta.labels },
-      ...(meta.name === undefined ? {} : { name: meta.name }),
-      ...(meta.image === undefined ? {} : { image: meta.image }),
-      ...(meta.gpu === undefined ? {} : { resources: { gpu: meta.gpu } }),
-      details: { tailscale: meta.tailscale },
-    };
-    if (code === null) return { ...base, status: "running" };
-    return {
-      ...base,
-      status: "terminated",
-      exitCode: code,
-      reason: code === 137 ? "terminated" : code === 124 ? "duration limit" : "exited",
-    };
-  };
+  inspect = async (externalId: string): Promise<SandboxInfo> => inspectSandbox(this.#registry, externalId);
 
   snapshot = async (externalId: string): Promise<SnapshotRef> => {
-    const sandbox = await this.#handle(externalId);
-    // A snapshot taken while an exec still writes would capture a half-written state.
-    await Promise.allSettled([...(this.#inflight.get(externalId) ?? [])]);
-    const ttlMs = this.#options.snapshotTtlMs === undefined ? null : this.#options.snapshotTtlMs;
-    const timeoutMs = this.#options.snapshotTimeoutMs ?? 600_000;
-    let image: Image;
-    try {
-      image = await sandbox.snapshotFilesystem({ timeoutMs, ttlMs });
-    } catch (error) {
-      throw mapModalError(error, { operation: "snapshot", externalId });
-    }
-    const spec = this.#meta.get(externalId)?.spec;
-    if (spec) this.#snapshotSpecs.set(image.imageId, spec);
-    return {
-      provider: PROVIDER,
-      externalId: image.imageId,
-      type: "filesystem",
-      createdAt: new Date(),
-      sourceExternalId: externalId,
-      metadata: { imageId: image.imageId, ttlMs, ...(spec ? { spec: shareableSpec(spec) } : {}) },
-    };
+    const sandbox = await this.#registry.handle(externalId);
+    const spec = this.#registry.meta(externalId)?.spec;
+    const ref = await takeSnapshot(sandbox, externalId, spec, {
+      timeoutMs: this.#options.snapshotTimeoutMs ?? 600_000,
+      ttlMs: this.#options.snapshotTtlMs === undefined ? null : this.#options.snapshotTtlMs,
+    });
+    if (spec) this.#registry.rememberSnapshot(ref.externalId, spec);
+    return ref;
   };
 
   restore = async (input: SnapshotRef, overrides?: Partial<ProvisionSpec>): Promise<SandboxNode> => {
@@ -251,48 +167,37 @@ export class ModalProvider implements Provider {
         },
       );
     }
-    const base = this.#snapshotSpecs.get(ref.externalId) ?? ((ref.metadata?.spec ?? {}) as ProvisionSpec);
-    const spec = this.#validate(mergeSpec(base, overrides));
+    const spec = this.#validate(restoreSpec(ref, this.#registry.snapshotSpec(ref.externalId), overrides));
     return this.#create(spec, undefined, ref.externalId);
   };
 
-  healthCheck = async (): Promise<HealthReport> => {
-    const started = performance.now();
-    try {
-      // An authenticated round trip that is never cached (AppGetOrCreate).
-      await this.client.apps.fromName(this.#appName, {
-        createIfMissing: true,
-        ...(this.#options.environment ? { environment: this.#options.environment } : {}),
-      });
-      return {
-        healthy: true,
-        latencyMs: performance.now() - started,
-        details: { app: this.#appName, server: this.client.profile.serverUrl },
-      };
-    } catch (error) {
-      const mapped = mapModalError(error, { operation: "healthCheck" });
-      return {
-        healthy: false,
-        latencyMs: performance.now() - started,
-        message: `unreachable: ${redact(mapped.message)}`,
-        details: { code: mapped.code, retryable: mapped.retryable },
-      };
-    }
-  };
+  healthCheck = async (): Promise<HealthReport> =>
+    checkHealth(
+      async () => {
+        // An authenticated round trip that is never cached (AppGetOrCreate).
+        await this.client.apps.fromName(this.#appName, {
+          createIfMissing: true,
+          ...(this.#options.environment ? { environment: this.#options.environment } : {}),
+        });
+        return { app: this.#appName, server: this.client.profile.serverUrl };
+      },
+      this.#options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+      () => this.#options.serverUrl ?? this.#client?.client.profile.serverUrl,
+    );
 
   getExtension = <K extends string>(externalId: string, name: K): ExtensionOf<K> => {
     if (name === "files") {
       return createFilesExtension({
         externalId,
-        sandbox: () => this.#handle(externalId),
+        sandbox: () => this.#registry.handle(externalId),
         workdir: () => this.#workdir(externalId),
       }) as ExtensionOf<K>;
     }
     if (name === "network") {
       return createNetworkExtension(
         externalId,
-        () => this.#handle(externalId),
-        () => this.#meta.get(externalId)?.ports,
+        () => this.#registry.handle(externalId),
+        () => this.#registry.meta(externalId)?.ports,
       ) as ExtensionOf<K>;
     }
     return undefined as ExtensionOf<K>;
@@ -302,38 +207,21 @@ export class ModalProvider implements Provider {
    * Running sandboxes of this provider's App that openlattice created, optionally only those
    * carrying all of `labels` (not part of spec v1; Modal filters by tags server-side).
    */
-  list = async (filter: { labels?: Record<string, string> } = {}): Promise<SandboxNode[]> => {
-    const app = await this.#appHandle().catch((error: unknown) => {
-      throw mapModalError(error, { operation: "list" });
-    });
-    const nodes: SandboxNode[] = [];
-    try {
-      for await (const sandbox of this.client.sandboxes.list({
-        appId: app.appId,
-        tags: { ...filter.labels, [MANAGED_TAG]: "true" },
-      })) {
-        const meta = this.#meta.get(sandbox.sandboxId) ?? (await this.#metaFromTags(sandbox.sandboxId, sandbox));
-        sandbox.detach();
-        nodes.push(runningNode(sandbox.sandboxId, meta));
-      }
-    } catch (error) {
-      throw mapModalError(error, { operation: "list" });
-    }
-    return nodes;
-  };
+  list = async (filter: { labels?: Record<string, string> } = {}): Promise<SandboxNode[]> =>
+    listSandboxes(this.client, this.#appId, this.#registry, filter.labels ?? {});
 
   /**
    * Terminates sandboxes tagged by openlattice (optionally of one owner or run) created more
    * than `olderThanMs` ago. Sandboxes without a creation tag are kept.
    */
   sweep = async (options: SweepOptions): Promise<SweepReport> => {
-    const app = await this.#appHandle().catch((error: unknown) => {
+    const app = await this.#resources.app().catch((error: unknown) => {
       throw mapModalError(error, { operation: "sweep" });
     });
     return sweepSandboxes(this.client, app.appId, options);
   };
 
-  /** Validates a spec completely before any call: schema, capabilities, GPU, durations, Tailscale. */
+  /** Validates a spec completely before any call: schema, capabilities, GPU, durations, env names. */
   #validate(input: ProvisionSpec): ValidProvisionSpec {
     const parsed = parseProvisionSpec(input, PROVIDER);
     const spec: ValidProvisionSpec = parsed.gpu
@@ -341,8 +229,12 @@ export class ModalProvider implements Provider {
       : parsed;
     checkSpecAgainstCapabilities(spec, this.capabilities, PROVIDER);
     if (spec.gpu) validateGpu(spec.gpu.type ?? DEFAULT_GPU_TYPE, spec.gpu.count);
+    checkEnvNames(spec.runtime?.env, "runtime.env");
+    checkSandboxName(spec.name);
     // Builds (and so validates) the create parameters: durations, Tailscale and command rules.
     toCreateParams(spec, this.#paramsContext(new Date()));
+    const key = spec.network?.tailscaleAuthKey;
+    if (key !== undefined) registerSecret(key);
     return spec;
   }
 
@@ -356,172 +248,43 @@ export class ModalProvider implements Provider {
     };
   }
 
-  async #create(spec: ValidProvisionSpec, signal: AbortSignal | undefined, snapshotImageId?: string) {
+  #create(spec: ValidProvisionSpec, signal: AbortSignal | undefined, snapshotImageId?: string): Promise<SandboxNode> {
     const createdAt = new Date();
-    const params = toCreateParams(spec, this.#paramsContext(createdAt));
     const tailscale = spec.network?.tailscaleAuthKey !== undefined;
     const imageRef = snapshotImageId ?? spec.runtime?.image ?? this.#options.defaultImage ?? DEFAULT_IMAGE;
     const layers = tailscale && this.#options.tailscale?.install !== false ? TAILSCALE_INSTALL_COMMANDS : [];
-    let app: App;
-    let image: Image;
-    try {
-      app = await this.#appHandle();
-      image = await this.#image(imageRef, layers);
-    } catch (error) {
-      throw mapModalError(error, { operation: "provision" });
-    }
-    const gpu = spec.gpu;
-    const attempts: (string | undefined)[] = gpu
-      ? [...new Set([gpu.type ?? DEFAULT_GPU_TYPE, ...this.#fallbacks])].filter((type) => {
-          try {
-            validateGpu(type, gpu.count);
-            return true;
-          } catch {
-            return false;
-          }
-        })
-      : [undefined];
-    let sandbox: Sandbox | undefined;
-    let usedGpu: string | undefined;
-    let lastError: SandboxError | undefined;
-    for (const type of attempts) {
-      signal?.throwIfAborted();
-      try {
-        sandbox = await abortable(
-          this.client.sandboxes.create(
-            app,
-            image,
-            type && gpu ? { ...params, gpu: toModalGpuString(type, gpu.count) } : params,
-          ),
-          signal,
-        );
-        usedGpu = type;
-        break;
-      } catch (error) {
-        if (signal?.aborted && error === signal.reason) throw error;
-        lastError = mapModalError(error, { operation: "provision" });
-        // Capacity errors move on to the next GPU type; anything else is final.
-        if (lastError.code !== "capacity") throw lastError;
-      }
-    }
-    if (!sandbox)
-      throw lastError ?? new TimeoutError("modal provision: no GPU type had capacity", { provider: PROVIDER });
-    const externalId = sandbox.sandboxId;
-    this.#handles.set(externalId, sandbox);
-    this.#meta.set(externalId, {
-      createdAt,
-      labels: { ...spec.labels },
-      ...(spec.name === undefined ? {} : { name: spec.name }),
-      spec,
-      image: imageRef,
-      ...(gpu && usedGpu ? { gpu: { type: usedGpu, count: gpu.count } } : {}),
-      tailscale,
-      ...(spec.network?.ports ? { ports: spec.network.ports } : {}),
-    });
-    try {
-      signal?.throwIfAborted();
-      if (tailscale) await this.#waitForTailscale(externalId, signal);
-    } catch (error) {
-      await this.destroy(externalId).catch(() => undefined);
-      throw error;
-    }
-    return {
-      externalId,
-      provider: PROVIDER,
-      status: "running" as const,
-      createdAt,
-      labels: { ...spec.labels },
-      ...(spec.name === undefined ? {} : { name: spec.name }),
+    const context: ProvisionContext = {
+      target: {
+        client: this.client,
+        reportsCreations: this.#client?.reportsCreations ?? false,
+        schedulingTimeoutMs: this.#options.gpuSchedulingTimeoutMs ?? DEFAULT_GPU_SCHEDULING_TIMEOUT_MS,
+      },
+      fallbacks: this.#fallbacks,
+      tailscaleReadyMs: this.#options.tailscale?.readyTimeoutMs ?? 120_000,
+      app: () => this.#resources.app(),
+      image: () => this.#resources.image(imageRef, layers),
+      adopt: (sandbox, meta) => this.#registry.adopt(sandbox, meta),
+      exec: (id, argv, options) => this.exec(id, argv, options),
+      destroy: (id) => this.destroy(id),
     };
-  }
-
-  async #findByIdempotencyKey(key: string): Promise<SandboxNode | undefined> {
-    const app = await this.#appHandle().catch((error: unknown) => {
-      throw mapModalError(error, { operation: "provision" });
-    });
-    try {
-      for await (const sandbox of this.client.sandboxes.list({ appId: app.appId, tags: { [IDEMPOTENCY_TAG]: key } })) {
-        const meta = await this.#metaFromTags(sandbox.sandboxId, sandbox);
-        this.#handles.set(sandbox.sandboxId, sandbox);
-        return runningNode(sandbox.sandboxId, meta);
-      }
-    } catch (error) {
-      throw mapModalError(error, { operation: "provision" });
-    }
-    return undefined;
-  }
-
-  #waitForTailscale(externalId: string, signal: AbortSignal | undefined): Promise<void> {
-    return waitForTailscale(
-      (argv) => this.exec(externalId, argv, { timeoutMs: 10_000 }),
-      externalId,
-      this.#options.tailscale?.readyTimeoutMs ?? 120_000,
+    return provisionSandbox(
+      context,
+      spec,
+      toCreateParams(spec, this.#paramsContext(createdAt)),
+      {
+        createdAt,
+        labels: { ...spec.labels },
+        ...(spec.name === undefined ? {} : { name: spec.name }),
+        spec,
+        image: imageRef,
+        tailscale,
+        ...(spec.network?.ports ? { ports: spec.network.ports } : {}),
+      },
       signal,
     );
   }
 
-  async #tailscaleLogout(externalId: string): Promise<void> {
-    await this.exec(externalId, tailscaleLogoutCommand(), { timeoutMs: 15_000 }).catch(() => undefined);
-  }
-
-  #appHandle(): Promise<App> {
-    if (!this.#app) {
-      const pending = this.client.apps.fromName(this.#appName, {
-        createIfMissing: true,
-        ...(this.#options.environment ? { environment: this.#options.environment } : {}),
-      });
-      this.#app = pending;
-      pending.catch(() => {
-        if (this.#app === pending) this.#app = undefined;
-      });
-    }
-    return this.#app;
-  }
-
-  /** Images are cached: once built, an Image holds its id and `create` skips the build RPCs. */
-  #image(ref: string, layers: readonly string[]): Promise<Image> {
-    const key = JSON.stringify([ref, layers]);
-    let pending = this.#images.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const base = ref.startsWith("im-")
-          ? await this.client.images.fromId(ref)
-          : this.client.images.fromRegistry(ref);
-        return layers.length > 0 ? base.dockerfileCommands([...layers]) : base;
-      })();
-      this.#images.set(key, pending);
-      pending.catch(() => this.#images.delete(key));
-    }
-    return pending;
-  }
-
-  /** A cached handle: `fromId` makes no RPC, and the handle keeps its task id and router channel. */
-  async #handle(externalId: string): Promise<Sandbox> {
-    if (typeof externalId !== "string" || externalId === "") {
-      throw new InvalidArgumentError("externalId", "must be a non-empty string", { provider: PROVIDER });
-    }
-    let sandbox = this.#handles.get(externalId);
-    if (!sandbox) {
-      sandbox = await this.client.sandboxes.fromId(externalId);
-      // Another call may have cached one meanwhile; keep a single handle per sandbox.
-      const existing = this.#handles.get(externalId);
-      if (existing) return existing;
-      this.#handles.set(externalId, sandbox);
-    }
-    return sandbox;
-  }
-
-  async #metaFromTags(externalId: string, sandbox: Sandbox): Promise<SandboxMeta> {
-    const tags = await this.#retry("inspect", externalId, () => sandbox.getTags());
-    const created = Number(tags[CREATED_TAG]);
-    const meta: SandboxMeta = {
-      createdAt: Number.isFinite(created) ? new Date(created) : new Date(0),
-      labels: labelsFromTags(tags),
-      tailscale: tags[TAILSCALE_TAG] === "true",
-    };
-    this.#meta.set(externalId, meta);
-    return meta;
-  }
+  readonly #appId = async (): Promise<string> => (await this.#resources.app()).appId;
 
   #workdir(externalId: string): Promise<string> {
     let pending = this.#workdirs.get(externalId);
@@ -534,34 +297,4 @@ export class ModalProvider implements Provider {
     }
     return pending;
   }
-
-  #track<T>(externalId: string, work: Promise<T>): Promise<T> {
-    let set = this.#inflight.get(externalId);
-    if (!set) {
-      set = new Set();
-      this.#inflight.set(externalId, set);
-    }
-    const entry = work.finally(() => set.delete(entry));
-    set.add(entry);
-    entry.catch(() => undefined);
-    return work;
-  }
-
-  async #retry<T>(operation: string, externalId: string, call: () => Promise<T>): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await call();
-        } catch (error) {
-          throw mapModalError(error, { operation, externalId });
-        }
-      },
-      { retries: 2, minDelayMs: 200, maxDelayMs: 2000, ...this.#options.retry },
-    );
-  }
-}
-
-/** The node of a live sandbox found by listing, from what its tags recorded. */
-function runningNode(externalId: string, meta: Pick<SandboxMeta, "createdAt" | "labels">): SandboxNode {
-  return { externalId, provider: PROVIDER, status: "running", createdAt: meta.createdAt, labels: { ...meta.labels } };
 }

@@ -2,13 +2,11 @@ import { InvalidArgumentError, type NetworkExtension } from "@openlattice/core";
 import type { Sandbox } from "modal";
 import { mapModalError } from "./map-modal-error.js";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
-
 /**
  * The `network` extension over Modal tunnels. Only ports declared in `network.ports` at
- * provision time have tunnels. Modal tunnels are TLS endpoints (`https://….modal.host`); a
- * tunnel on a loopback host can only come from a local server such as the emulator, which
- * serves plain HTTP, so its URL is given as `http://`.
+ * provision time have tunnels. A tunnel is a TLS endpoint and its `url` is returned as Modal
+ * gives it (`https://….modal.host`; the emulator's are `https://127.0.0.1:<port>` with its own
+ * certificate, see the README).
  */
 export function createNetworkExtension(
   externalId: string,
@@ -35,7 +33,7 @@ export function createNetworkExtension(
           provider: "modal",
         });
       }
-      return LOOPBACK.has(tunnel.host) ? `http://${tunnel.host}:${tunnel.port}` : tunnel.url;
+      return tunnel.url;
     },
   };
 }

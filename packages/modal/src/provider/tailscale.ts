@@ -2,14 +2,12 @@ import { type ExecResult, hasErrorCode, redact, TimeoutError } from "@openlattic
 
 /**
  * Joining a Modal sandbox to a tailnet (userspace networking, since sandboxes have no TUN
- * device by default). The auth key only ever travels in the environment (`TS_AUTHKEY`, sent
- * by the SDK as a secret source or an ephemeral Secret) or in a named Modal Secret: the boot
- * script references `$TS_AUTHKEY`, writes it to a 0600 file and passes `--auth-key=file:...`,
- * so it appears in no argv, neither the SDK's nor tailscale's.
+ * device by default). The sandbox's main process only runs `tailscaled`; the auth key never
+ * enters the sandbox's environment, tags, argv or files: the provider sends it as the stdin of
+ * one exec, `tailscale up --auth-key=file:/dev/stdin`, so only that process ever reads it and
+ * no later exec can `printenv` it.
  */
 
-/** Environment variable carrying the auth key into the sandbox. */
-export const TAILSCALE_KEY_ENV = "TS_AUTHKEY";
 const SOCKET = "/tmp/openlattice-tailscaled.sock";
 
 /** Dockerfile layer installing Tailscale on a Debian/Ubuntu image. */
@@ -18,17 +16,25 @@ export const TAILSCALE_INSTALL_COMMANDS = [
     "&& curl -fsSL https://tailscale.com/install.sh | sh && rm -rf /var/lib/apt/lists/*",
 ];
 
-/** The sandbox's main command: start tailscaled, log in with the key from the environment, idle. */
-export function tailscaleBootCommand(proxyPort: number, hostname: string): string[] {
+/** The sandbox's main command: run tailscaled (no key; `tailscaleUpCommand` logs in), and idle. */
+export function tailscaleBootCommand(proxyPort: number): string[] {
   const script = [
-    "set -e",
     `tailscaled --tun=userspace-networking --state=mem: --socket=${SOCKET} --socks5-server=localhost:${proxyPort} --outbound-http-proxy-listen=localhost:${proxyPort} >/tmp/openlattice-tailscaled.log 2>&1 &`,
-    'umask 077; key_file=$(mktemp); printf %s "$TS_AUTHKEY" > "$key_file"; unset TS_AUTHKEY',
-    `for i in $(seq 1 50); do tailscale --socket=${SOCKET} status >/dev/null 2>&1 && break; [ -S ${SOCKET} ] && break; sleep 0.2; done`,
-    `tailscale --socket=${SOCKET} up --auth-key="file:$key_file" --hostname=${shellWord(hostname)} --accept-dns=false; rm -f "$key_file"`,
     "exec sleep infinity",
   ].join("\n");
   return ["sh", "-c", script];
+}
+
+/**
+ * Logs the node in with the key it reads from its stdin (`--auth-key=file:/dev/stdin`), once
+ * tailscaled answers. The hostname is a positional argument, never spliced into the script.
+ */
+export function tailscaleUpCommand(hostname: string): string[] {
+  const script = [
+    'for i in $(seq 1 100); do tailscale --socket="$0" status >/dev/null 2>&1 && break; [ -S "$0" ] && break; sleep 0.1; done',
+    'exec tailscale --socket="$0" up --auth-key=file:/dev/stdin --hostname="$1" --accept-dns=false',
+  ].join("\n");
+  return ["sh", "-c", script, SOCKET, hostname];
 }
 
 /** Readiness probe: prints tailscaled's status as JSON (`BackendState` is `Running` once joined). */
@@ -59,10 +65,6 @@ export function isTailscaleRunning(statusJson: string): boolean {
   } catch {
     return false;
   }
-}
-
-function shellWord(value: string): string {
-  return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 /**

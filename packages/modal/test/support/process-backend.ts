@@ -43,6 +43,7 @@ export class ProcessBackend implements Provider {
     execStreaming: "separate",
     restart: false,
     pause: false,
+    pty: false,
     gpu: false,
     logs: false,
     tailscale: false,

@@ -28,6 +28,8 @@ export interface CapabilityConstraints {
   readonly maxMemoryMiB?: number;
   /** Largest file the `files` extension reads or writes in one call. */
   readonly maxFileBytes?: number;
+  /** Output each started process keeps per stream for `processes.attach({ fromStart })`. */
+  readonly processOutputBufferBytes?: number;
   /** Image references this provider understands, as short descriptions (e.g. `"dir:<path>"`). */
   readonly imageKinds: readonly string[];
   /**
@@ -52,6 +54,8 @@ export interface Capabilities {
   readonly restart: boolean;
   /** `lifecycle.pause`/`resume` work. */
   readonly pause: boolean;
+  /** `exec` and `processes.start` accept `pty: true`. */
+  readonly pty: boolean;
   /** `spec.gpu` can be satisfied. */
   readonly gpu: boolean;
   /** Output of the sandbox's main command can be read after the fact. */

@@ -39,6 +39,15 @@ export interface ExecOptions {
   /** Aborting kills the process tree and rejects with the signal's reason. */
   signal?: AbortSignal;
   /**
+   * Run under a pseudo-terminal (`capabilities.pty`): `tty` succeeds, stdout and stderr arrive
+   * merged on stdout, and `stdin` is typed into the terminal. `unsupported` where absent.
+   */
+  pty?: boolean;
+  /** Terminal width in columns with `pty`; default 80. */
+  cols?: number;
+  /** Terminal height in rows with `pty`; default 24. */
+  rows?: number;
+  /**
    * Keeps at most this many bytes of each stream in the result (default
    * `DEFAULT_MAX_OUTPUT_BYTES`, at most `MAX_OUTPUT_BYTES_LIMIT`); the rest still streams to the
    * callbacks and `truncated` is set.

@@ -1,3 +1,6 @@
+import type { FileStreamsExtension, FileWatchExtension, LifetimeExtension } from "./file-streams.js";
+import type { ProcessesExtension } from "./processes.js";
+
 /** Kinds of filesystem entry. */
 export type FileType = "file" | "directory" | "symlink" | "other";
 
@@ -74,11 +77,28 @@ export interface Extensions {
   network: NetworkExtension;
   metrics: MetricsExtension;
   lifecycle: LifecycleExtension;
+  /** Background processes, PTYs, attach and replay. */
+  processes: ProcessesExtension;
+  /** Files moved as streams, beyond `maxFileBytes`, in constant memory. */
+  fileStreams: FileStreamsExtension;
+  /** Change notifications for files. */
+  fileWatch: FileWatchExtension;
+  /** Reading and extending the duration limit of a live sandbox. */
+  lifetime: LifetimeExtension;
 }
 
 export type ExtensionName = keyof Extensions;
 
-export const EXTENSION_NAMES: readonly ExtensionName[] = ["files", "network", "metrics", "lifecycle"];
+export const EXTENSION_NAMES: readonly ExtensionName[] = [
+  "files",
+  "network",
+  "metrics",
+  "lifecycle",
+  "processes",
+  "fileStreams",
+  "fileWatch",
+  "lifetime",
+];
 
 /**
  * Result type of `getExtension(id, name)`: the extension (or `undefined` when the provider lacks

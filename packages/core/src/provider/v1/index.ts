@@ -21,7 +21,26 @@ export {
   type MetricsSample,
   type NetworkExtension,
 } from "./extensions.js";
+export type {
+  FileEvent,
+  FileEventType,
+  FileStreamsExtension,
+  FileWatchExtension,
+  LifetimeExtension,
+  ReadStreamOptions,
+  WatchOptions,
+  WriteStreamOptions,
+} from "./file-streams.js";
 export type { HealthReport } from "./health.js";
+export type {
+  OutputStreamCallbacks,
+  ProcessAttachOptions,
+  ProcessesExtension,
+  ProcessHandle,
+  ProcessInfo,
+  ProcessStartOptions,
+  ProcessState,
+} from "./processes.js";
 export { type ListFilter, type Provider, type ProvisionOptions, SPECIFICATION_VERSION } from "./provider.js";
 export {
   DurationSchema,
