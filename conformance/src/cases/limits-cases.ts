@@ -46,13 +46,15 @@ export const LIMITS_CASES: readonly CaseDefinition[] = [
   {
     id: "limits.memory.enforced",
     run: async (c) => {
-      const limitMiB = 64;
+      // 128 MiB and 0.125 cores (below) are the smallest limits Modal accepts: smaller ones would
+      // test a provider's lower bound, not its enforcement.
+      const limitMiB = 128;
       const node = await provisionLimited(c, { memoryMiB: limitMiB }, "resources.memoryMiB");
-      const within = await c.exec(node.externalId, ["sh", "-c", allocate(8 * MiB)], { timeoutMs: 60_000 });
-      expect([within.exitCode, within.stdout], "allocating 8 MiB under a 64 MiB limit").toEqual([0, "survived"]);
+      const within = await c.exec(node.externalId, ["sh", "-c", allocate(16 * MiB)], { timeoutMs: 60_000 });
+      expect([within.exitCode, within.stdout], `allocating 16 MiB under a ${limitMiB} MiB limit`).toEqual([0, "survived"]);
       expect(within.oomKilled, "oomKilled of a command that stayed under the limit").not.toBe(true);
-      const beyond = await c.exec(node.externalId, ["sh", "-c", allocate(256 * MiB)], { timeoutMs: 60_000 });
-      expect(beyond.stdout, "allocating 256 MiB under a 64 MiB limit printed").not.toBe("survived");
+      const beyond = await c.exec(node.externalId, ["sh", "-c", allocate(4 * limitMiB * MiB)], { timeoutMs: 60_000 });
+      expect(beyond.stdout, `allocating ${4 * limitMiB} MiB under a ${limitMiB} MiB limit printed`).not.toBe("survived");
       expect(beyond.exitCode, "exit code of a command allocating 4x the memory limit").not.toBe(0);
       if (beyond.exitCode === 137 && beyond.oomKilled === false) {
         throw new Error("the command was SIGKILLed while allocating past the memory limit, but oomKilled is false");
@@ -66,7 +68,7 @@ export const LIMITS_CASES: readonly CaseDefinition[] = [
   {
     id: "limits.cpu.enforced",
     run: async (c) => {
-      const cpu = 0.1;
+      const cpu = 0.125;
       const bound = cpu * 1.5 + 0.05;
       const limited = await provisionLimited(c, { cpu }, "resources.cpu");
       const control = await c.provision();

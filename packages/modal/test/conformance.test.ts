@@ -26,11 +26,6 @@ const KNOWN_FAILURES = [
   "exec.cwd.missing",
   // restore() of an unknown snapshot id creates a sandbox: the id is taken as a registry image.
   "snapshot.ref.invalid",
-  // A snapshot taken while an exec runs does not resolve within timeouts.snapshotMs.
-  "snapshot.during-exec",
-  // The emulator accepts resources.memoryMiB and resources.cpu but never applies them to its backend.
-  "limits.memory.enforced",
-  "limits.cpu.enforced",
   // resources.diskMiB is accepted and ignored by ModalProvider instead of refused.
   "limits.disk.enforced",
   // The emulator accepts every claimed GPU type, but its sandboxes have no GPU device.
@@ -41,8 +36,6 @@ const KNOWN_FAILURES = [
   "exec.stream.callback-throws",
   // files.stat of a FIFO reports type "file" instead of "other".
   "files.stat",
-  // An exec in a sandbox that its duration limit ended rejects with conflict, not terminated/not_found.
-  "lifecycle.duration-from-provision",
   // invalid_argument errors mapped from the backend name no field.
   "errors.typed",
 ];
