@@ -7,6 +7,8 @@ import type { SuiteOptions } from "../src/index.js";
  */
 export const SELF_TEST_OPTIONS = {
   concurrent: true,
+  // Half the default: still far beyond what a buffering provider could hide in the memory bound.
+  largeStreamBytes: 256 * 1024 * 1024,
   timeouts: {
     caseMs: 60_000,
     cleanupMs: 15_000,

@@ -56,6 +56,7 @@ describe("openlattice-conformance flags", () => {
     const args = parseCliArgs([
       "p.ts",
       "--large-file-bytes=2MiB",
+      "--large-stream-bytes=1GiB",
       "--large-output-bytes",
       "1048576",
       "--timeout",
@@ -71,6 +72,7 @@ describe("openlattice-conformance flags", () => {
     expect(args.concurrency).toBe(4);
     expect(args.options).toMatchObject({
       largeFileBytes: 2 * 1024 * 1024,
+      largeStreamBytes: 1024 * 1024 * 1024,
       largeOutputBytes: 1024 * 1024,
       timeouts: { caseMs: 1000, healthMs: 50 },
       concurrent: true,

@@ -10,14 +10,20 @@ import { EXEC_OUTPUT_CASES } from "./exec-output-cases.js";
 import { EXEC_STREAM_CASES } from "./exec-stream-cases.js";
 import { EXEC_TIMEOUT_CASES } from "./exec-timeout-cases.js";
 import { EXTENSION_CASES } from "./extension-cases.js";
+import { FILE_STREAMS_CASES } from "./file-streams-cases.js";
+import { FILE_WATCH_CASES } from "./file-watch-cases.js";
 import { FILES_BOUNDARY_CASES } from "./files-boundary-cases.js";
 import { FILES_CASES } from "./files-cases.js";
 import { FILES_PATH_CASES } from "./files-path-cases.js";
 import { LIFECYCLE_CASES } from "./lifecycle-cases.js";
+import { LIFETIME_CASES } from "./lifetime-cases.js";
 import { LIMITS_CASES } from "./limits-cases.js";
 import { METRICS_CASES } from "./metrics-cases.js";
 import { NETWORK_CASES } from "./network-cases.js";
+import { PROCESSES_ATTACH_CASES } from "./processes-attach-cases.js";
+import { PROCESSES_CASES } from "./processes-cases.js";
 import { PROVIDER_CASES } from "./provider-cases.js";
+import { PTY_CASES } from "./pty-cases.js";
 import { SANDBOX_DESTROY_CASES } from "./sandbox-destroy-cases.js";
 import { SANDBOX_INSPECT_CASES } from "./sandbox-inspect-cases.js";
 import { SANDBOX_PROVISION_CASES } from "./sandbox-provision-cases.js";
@@ -51,6 +57,12 @@ for (const definition of [
   ...EGRESS_CASES,
   ...METRICS_CASES,
   ...CAPABILITY_CLAIM_CASES,
+  ...PROCESSES_CASES,
+  ...PROCESSES_ATTACH_CASES,
+  ...PTY_CASES,
+  ...FILE_STREAMS_CASES,
+  ...FILE_WATCH_CASES,
+  ...LIFETIME_CASES,
   ...EXTENSION_CASES,
   ...ERRORS_CASES,
 ]) {

@@ -51,10 +51,15 @@ export const LIMITS_CASES: readonly CaseDefinition[] = [
       const limitMiB = 128;
       const node = await provisionLimited(c, { memoryMiB: limitMiB }, "resources.memoryMiB");
       const within = await c.exec(node.externalId, ["sh", "-c", allocate(16 * MiB)], { timeoutMs: 60_000 });
-      expect([within.exitCode, within.stdout], `allocating 16 MiB under a ${limitMiB} MiB limit`).toEqual([0, "survived"]);
+      expect([within.exitCode, within.stdout], `allocating 16 MiB under a ${limitMiB} MiB limit`).toEqual([
+        0,
+        "survived",
+      ]);
       expect(within.oomKilled, "oomKilled of a command that stayed under the limit").not.toBe(true);
       const beyond = await c.exec(node.externalId, ["sh", "-c", allocate(4 * limitMiB * MiB)], { timeoutMs: 60_000 });
-      expect(beyond.stdout, `allocating ${4 * limitMiB} MiB under a ${limitMiB} MiB limit printed`).not.toBe("survived");
+      expect(beyond.stdout, `allocating ${4 * limitMiB} MiB under a ${limitMiB} MiB limit printed`).not.toBe(
+        "survived",
+      );
       expect(beyond.exitCode, "exit code of a command allocating 4x the memory limit").not.toBe(0);
       if (beyond.exitCode === 137 && beyond.oomKilled === false) {
         throw new Error("the command was SIGKILLed while allocating past the memory limit, but oomKilled is false");

@@ -42,6 +42,7 @@ Limits (defaults fit slow remote providers):
   --large-output-bytes <n>   output of the large-output case (default 32MiB; K/M/GiB suffixes work)
   --large-file-bytes <n>     size of the large-file round trip (default 64MiB)
   --large-stdin-bytes <n>    size of the large-stdin case (default 8MiB)
+  --large-stream-bytes <n>   size of the streamed-file round trip (default 512MiB)
   --clock-skew-ms <n>        allowed difference between the provider's clock and ours (default 5000)
   --run-id <id>              the openlattice.run label value (default: random)
   -h, --help                 show this help
@@ -66,6 +67,7 @@ const FLAGS = [
   "large-output-bytes",
   "large-file-bytes",
   "large-stdin-bytes",
+  "large-stream-bytes",
   "clock-skew-ms",
 ];
 
@@ -152,6 +154,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | "help" {
     ...(values["large-output-bytes"] !== undefined && { largeOutputBytes: number("large-output-bytes", true) }),
     ...(values["large-file-bytes"] !== undefined && { largeFileBytes: number("large-file-bytes", true) }),
     ...(values["large-stdin-bytes"] !== undefined && { largeStdinBytes: number("large-stdin-bytes", true) }),
+    ...(values["large-stream-bytes"] !== undefined && { largeStreamBytes: number("large-stream-bytes", true) }),
     ...(values["clock-skew-ms"] !== undefined && { clockSkewMs: number("clock-skew-ms") }),
     ...(concurrency > 1 && { concurrent: true }),
   };

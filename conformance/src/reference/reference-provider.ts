@@ -1,16 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { cp, mkdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   type Capabilities,
   ConflictError,
-  checkSpecAgainstCapabilities,
   type ExecOptions,
   type ExecResult,
   type ExtensionOf,
   type HealthReport,
-  InvalidArgumentError,
   type LifecycleExtension,
   type ListFilter,
   mergeSpec,
@@ -20,22 +18,21 @@ import {
   type ProvisionOptions,
   type ProvisionSpec,
   parseExecRequest,
-  parseProvisionSpec,
-  parseSnapshotRef,
   runSetupCommand,
-  SandboxError,
   type SandboxInfo,
   type SandboxNode,
   type SnapshotRef,
   SPECIFICATION_VERSION,
   TerminatedError,
-  UnsupportedError,
   type ValidProvisionSpec,
 } from "@openlattice/core";
-import { REFERENCE_CAPABILITIES, REFERENCE_IMAGE } from "./reference-capabilities.js";
+import { REFERENCE_CAPABILITIES } from "./reference-capabilities.js";
 import { runProcess, signalGroup } from "./reference-exec.js";
 import { referenceLifecycle, referenceNetwork } from "./reference-extensions.js";
 import { createReferenceFiles } from "./reference-files.js";
+import { interactiveExtension, resolveCwd } from "./reference-interactive.js";
+import { ptyLaunch } from "./reference-pty.js";
+import { parseReferenceRef, validateReferenceSpec } from "./reference-spec.js";
 import {
   beginActivity,
   createdDirs,
@@ -124,23 +121,35 @@ export class ReferenceProvider implements Provider {
     const sandbox = this.live(externalId);
     if (sandbox.status === "paused")
       throw new ConflictError(`sandbox ${externalId} is paused`, { provider: this.name });
-    const cwd = request.cwd === undefined ? sandbox.workdir : resolve(sandbox.workdir, request.cwd);
     const done = beginActivity(sandbox);
     try {
-      const info = await stat(cwd).catch(() => undefined);
-      if (!info?.isDirectory())
-        throw new NotFoundError(`cwd ${JSON.stringify(request.cwd)} is not a directory`, { provider: this.name });
-      return await runProcess(request, {
+      const cwd = await resolveCwd(sandbox, request.cwd, this.name);
+      // Per-call env is layered over the sandbox's env for this call only.
+      const env = { ...sandbox.env, ...request.env };
+      // Under a terminal the command leads a session of its own: timeouts and aborts end it too.
+      const pty = request.pty ? ptyLaunch(request.argv, request.pty, env, await this.ptyDir()) : undefined;
+      const groups = (pid: number) => [pid, ...(pty?.session() ? [pty.session()?.pgid as number] : [])];
+      return await runProcess(pty ? { ...request, argv: pty.argv } : request, {
         cwd,
-        // Per-call env is layered over the sandbox's env for this call only.
-        env: { ...sandbox.env, ...request.env },
+        env: pty?.env ?? env,
         groups: sandbox.groups,
-        killOnTimeout: (pid) => this.killOnTimeout(pid),
-        killOnAbort: (pid) => this.killOnAbort(pid),
+        killOnTimeout: (pid) => {
+          for (const group of groups(pid)) this.killOnTimeout(group);
+        },
+        killOnAbort: (pid) => {
+          for (const group of groups(pid)) this.killOnAbort(group);
+        },
       });
     } finally {
       done();
     }
+  }
+
+  /** Where terminal wrappers record their sessions: outside every workspace. */
+  private async ptyDir(): Promise<string> {
+    const dir = join(this.root, "pty");
+    await mkdir(dir, { recursive: true });
+    return dir;
   }
 
   async destroy(externalId: string): Promise<void> {
@@ -181,16 +190,7 @@ export class ReferenceProvider implements Provider {
   }
 
   async restore(ref: SnapshotRef, overrides?: Partial<ProvisionSpec>): Promise<SandboxNode> {
-    const parsed = this.parseRef(ref);
-    if (parsed.provider !== this.name) {
-      throw new InvalidArgumentError(
-        "ref.provider",
-        `a ${parsed.provider} snapshot cannot be restored by ${this.name}`,
-        {
-          provider: this.name,
-        },
-      );
-    }
+    const parsed = parseReferenceRef(ref, this.name);
     const snapshot = snapshots.get(parsed.externalId);
     if (!snapshot) throw new NotFoundError(`no snapshot ${JSON.stringify(parsed.externalId)}`, { provider: this.name });
     // Each given section of the overrides replaces the snapshot's.
@@ -198,16 +198,6 @@ export class ReferenceProvider implements Provider {
     const sandbox = await createSandbox(this.root, spec, snapshot.dir);
     await this.setUp(sandbox);
     return this.nodeOf(sandbox);
-  }
-
-  /** Core's `parseSnapshotRef`, with this provider named in its errors as in every other. */
-  private parseRef(ref: SnapshotRef): SnapshotRef {
-    try {
-      return parseSnapshotRef(ref);
-    } catch (error) {
-      const { field, message } = error as InvalidArgumentError;
-      throw new SandboxError("invalid_argument", message, { provider: this.name, cause: error, details: { field } });
-    }
   }
 
   async healthCheck(): Promise<HealthReport> {
@@ -239,27 +229,23 @@ export class ReferenceProvider implements Provider {
         return this.network(externalId) as ExtensionOf<K>;
       case "lifecycle":
         return this.lifecycle(externalId) as ExtensionOf<K>;
+      case "processes":
+      case "fileStreams":
+      case "fileWatch":
+      case "lifetime":
+        return interactiveExtension(name as "processes" | "fileStreams" | "fileWatch" | "lifetime", {
+          live: () => this.live(externalId),
+          provider: this.name,
+          capabilities: this.capabilities,
+          ptyDir: join(this.root, "pty"),
+        }) as ExtensionOf<K>;
     }
     return undefined as ExtensionOf<K>;
   }
 
-  /** Validates a spec through core and checks it against the capabilities, the one image and the refused limits. */
+  /** Validates a spec (core's rules, the capabilities, the one image, the refused limits). */
   protected validateSpec(spec: unknown): ValidProvisionSpec {
-    const valid = parseProvisionSpec(spec, this.name);
-    checkSpecAgainstCapabilities(valid, this.capabilities, this.name);
-    const image = valid.runtime?.image;
-    if (image !== undefined && image !== REFERENCE_IMAGE) {
-      throw new InvalidArgumentError("runtime.image", `the reference provider only runs image "${REFERENCE_IMAGE}"`, {
-        provider: this.name,
-      });
-    }
-    const limit = (["cpu", "memoryMiB", "diskMiB"] as const).find((key) => valid.resources?.[key] !== undefined);
-    if (limit !== undefined) {
-      throw new UnsupportedError("resources", `resources.${limit}: the reference provider cannot enforce limits`, {
-        provider: this.name,
-      });
-    }
-    return valid;
+    return validateReferenceSpec(spec, this.capabilities, this.name);
   }
 
   /** Kills what a timed-out exec started: its whole process group. */

@@ -5,6 +5,7 @@ import { cp, mkdir, mkdtemp, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { exitCodeForSignal, type SandboxNode, type SandboxStatus, type ValidProvisionSpec } from "@openlattice/core";
 import { signalGroup } from "./reference-exec.js";
+import type { ProcessRecord } from "./reference-process-record.js";
 
 /** One sandbox as the reference backend keeps it: a workspace directory and its process groups. */
 export interface ReferenceSandbox {
@@ -20,13 +21,17 @@ export interface ReferenceSandbox {
   endedAt?: Date;
   reason?: string;
   exitCode?: number;
-  /** The `duration.maxSeconds` timer, armed once at creation. */
+  /** When the duration limit ends the sandbox: creation + `duration.maxSeconds`, moved by `lifetime.extend`. */
+  deadline?: Date;
+  /** The timer of `deadline`. */
   timer?: NodeJS.Timeout;
   /** The `duration.idleSeconds` timer, re-armed whenever the sandbox falls idle. */
   idleTimer?: NodeJS.Timeout;
   /** Execs and file calls running now: a sandbox is idle only when this is 0. */
   active: number;
   main?: ChildProcess;
+  /** Processes started through the `processes` extension, by pid, oldest first. */
+  readonly processes: Map<number, ProcessRecord>;
 }
 
 export interface ReferenceSnapshot {
@@ -63,6 +68,14 @@ export function endSandbox(sandbox: ReferenceSandbox, reason: string, exitCode?:
   // SIGKILL ends stopped (paused) processes too.
   for (const group of sandbox.groups) signalGroup(group, "SIGKILL");
   sandbox.groups.clear();
+}
+
+/** Sets when the duration limit ends the sandbox (at creation, and again when `lifetime.extend` moves it). */
+export function armDeadline(sandbox: ReferenceSandbox, deadline: Date): void {
+  clearTimeout(sandbox.timer);
+  sandbox.deadline = deadline;
+  sandbox.timer = setTimeout(() => endSandbox(sandbox, "duration limit"), deadline.getTime() - Date.now());
+  sandbox.timer.unref();
 }
 
 /**
@@ -113,13 +126,11 @@ export async function createSandbox(
     groups: new Set(),
     status: "running",
     active: 0,
+    processes: new Map(),
   };
   sandboxes.set(sandbox.id, sandbox);
   const seconds = spec.duration?.maxSeconds;
-  if (seconds !== undefined) {
-    sandbox.timer = setTimeout(() => endSandbox(sandbox, "duration limit"), seconds * 1000);
-    sandbox.timer.unref();
-  }
+  if (seconds !== undefined) armDeadline(sandbox, new Date(sandbox.createdAt.getTime() + seconds * 1000));
   armIdleTimer(sandbox);
   const entrypoint = spec.runtime?.entrypoint;
   if (entrypoint) {

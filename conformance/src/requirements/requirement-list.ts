@@ -16,7 +16,12 @@ export type RequirementCapability =
   | "execStreaming"
   | "list"
   | "gpu"
-  | "egress";
+  | "egress"
+  | "processes"
+  | "pty"
+  | "fileStreams"
+  | "fileWatch"
+  | "lifetime";
 
 /** One checked-in requirement of Provider spec v1. Ids are stable: never rename one. */
 export interface Requirement {
@@ -41,6 +46,11 @@ const CAPABILITIES: readonly string[] = [
   "list",
   "gpu",
   "egress",
+  "processes",
+  "pty",
+  "fileStreams",
+  "fileWatch",
+  "lifetime",
 ];
 
 /** Validates the requirement data; throws on the first problem so a bad edit fails loudly. */

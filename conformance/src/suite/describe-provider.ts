@@ -50,10 +50,11 @@ export function describeProvider(config: DescribeProviderConfig): void {
   try {
     describe(`openlattice conformance: ${config.name}`, () => {
       const register = (definition: CaseDefinition) => registerCase(config, options, definition, run);
-      const cases = () => ALL_CASES.filter((definition) => !definition.last).forEach(register);
+      const cases = () => ALL_CASES.filter((definition) => !definition.last && !definition.exclusive).forEach(register);
       if (options.concurrent) describe.concurrent("cases", cases);
       else cases();
       // vitest runs siblings in order, so these start once every case above has finished.
+      ALL_CASES.filter((definition) => definition.exclusive).forEach(register);
       ALL_CASES.filter((definition) => definition.last).forEach(register);
     });
   } catch (error) {

@@ -49,6 +49,8 @@ export interface SuiteOptions {
   largeFileBytes?: number;
   /** Bytes of stdin the large-stdin case sends. Default 8 MiB. */
   largeStdinBytes?: number;
+  /** Bytes of the file the streamed-file case moves through `fileStreams` (no size cap applies). Default 512 MiB. */
+  largeStreamBytes?: number;
   /**
    * An `http(s)` URL that a sandbox with egress `"all"` can reach (answering any status), used to
    * prove that egress `"none"` and allow-lists block it. Without it the egress cases are `not-run`.
@@ -94,6 +96,7 @@ export const LABEL_CASE = "openlattice.case";
 export const LARGE_OUTPUT_BYTES = 32 * 1024 * 1024;
 export const LARGE_FILE_BYTES = 64 * 1024 * 1024;
 export const LARGE_STDIN_BYTES = 8 * 1024 * 1024;
+export const LARGE_STREAM_BYTES = 512 * 1024 * 1024;
 
 const KNOWN_OPTIONS = new Set([
   "image",
@@ -105,6 +108,7 @@ const KNOWN_OPTIONS = new Set([
   "largeOutputBytes",
   "largeFileBytes",
   "largeStdinBytes",
+  "largeStreamBytes",
   "probeUrl",
   "clockSkewMs",
   "timeouts",
@@ -123,6 +127,7 @@ export interface ResolvedSuiteOptions {
   readonly largeOutputBytes: number;
   readonly largeFileBytes: number;
   readonly largeStdinBytes: number;
+  readonly largeStreamBytes: number;
   readonly probeUrl: string | undefined;
   readonly clockSkewMs: number;
   readonly timeouts: SuiteTimeouts;
@@ -197,6 +202,7 @@ export function resolveConfig(config: DescribeProviderConfig): ResolvedSuiteOpti
     largeOutputBytes: positiveInteger(options.largeOutputBytes, "largeOutputBytes", LARGE_OUTPUT_BYTES),
     largeFileBytes: positiveInteger(options.largeFileBytes, "largeFileBytes", LARGE_FILE_BYTES),
     largeStdinBytes: positiveInteger(options.largeStdinBytes, "largeStdinBytes", LARGE_STDIN_BYTES),
+    largeStreamBytes: positiveInteger(options.largeStreamBytes, "largeStreamBytes", LARGE_STREAM_BYTES),
     probeUrl: probeUrlOf(options.probeUrl),
     clockSkewMs: positiveInteger(options.clockSkewMs, "clockSkewMs", 5_000),
     timeouts,

@@ -35,11 +35,18 @@ function recorded<T>(
   });
 }
 
-/** An extension whose methods record their rejections (a proxy, so prototype methods work too). */
+/** Extension methods that resolve with a handle whose own methods are recorded too. */
+const HANDLE_METHODS = new Set(["processes.start", "processes.attach"]);
+
+/**
+ * An extension (or a process handle) whose methods record their rejections: a proxy, so
+ * prototype methods work too. Members are read from the target itself, so getters over private
+ * fields keep working.
+ */
 function recordingExtension(log: ErrorLog, name: string, extension: object): object {
   return new Proxy(extension, {
-    get(target, key, receiver) {
-      const member = Reflect.get(target, key, receiver) as unknown;
+    get(target, key) {
+      const member = Reflect.get(target, key) as unknown;
       if (typeof member !== "function" || typeof key !== "string") return member;
       const method = `${name}.${key}`;
       return (...args: unknown[]) => {
@@ -50,7 +57,12 @@ function recordingExtension(log: ErrorLog, name: string, extension: object): obj
           log.errors.push({ method, requirement: log.requirement, error });
           throw error;
         }
-        return result instanceof Promise ? recorded(log, method, result) : result;
+        if (!(result instanceof Promise)) return result;
+        const settled = recorded(log, method, result);
+        if (!HANDLE_METHODS.has(method)) return settled;
+        return settled.then((handle: unknown) =>
+          handle !== null && typeof handle === "object" ? recordingExtension(log, "processes.handle", handle) : handle,
+        );
       };
     },
   });
