@@ -3,8 +3,10 @@ import { DESTROY_BUGS } from "./destroy-bugs.js";
 import { EXEC_INPUT_BUGS } from "./exec-input-bugs.js";
 import { EXEC_OUTPUT_BUGS } from "./exec-output-bugs.js";
 import { FILES_BUGS } from "./files-bugs.js";
+import { INTERACTIVE_BUGS } from "./interactive-bugs.js";
 import { LIFECYCLE_BUGS } from "./lifecycle-bugs.js";
 import { limitsBugs } from "./limits-bugs.js";
+import { PROCESSES_BUGS } from "./processes-bugs.js";
 import { PROVIDER_BUGS } from "./provider-bugs.js";
 import { RUNTIME_BUGS } from "./runtime-bugs.js";
 import { SANDBOX_BUGS } from "./sandbox-bugs.js";
@@ -23,5 +25,7 @@ export function allBugs(probeUrl = "http://127.0.0.1:9/"): readonly BrokenProvid
     ...SNAPSHOT_NETWORK_BUGS,
     ...LIFECYCLE_BUGS,
     ...limitsBugs(probeUrl),
+    ...PROCESSES_BUGS,
+    ...INTERACTIVE_BUGS,
   ];
 }
