@@ -1,6 +1,8 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { REQUIREMENTS } from "../src/index.js";
 import { allBugs } from "./broken/defs/all-bugs.js";
+import { normalizeMarkdown, renderCatalogue } from "./broken/support/catalogue.js";
 import { casesFor, GUARD } from "./broken/support/define-broken.js";
 
 const bugs = allBugs();
@@ -33,5 +35,12 @@ describe("the broken providers of the self-test", () => {
     expect(new Set(bugs.map((bug) => bug.bug)).size).toBe(bugs.length);
     expect(GUARD.filter((id) => !ids.has(id))).toEqual([]);
     expect(bugs.length).toBeGreaterThanOrEqual(REQUIREMENTS.length);
+  });
+
+  it("are listed per requirement in BROKEN-PROVIDERS.md (OLC_UPDATE_CATALOGUE=1 rewrites it)", () => {
+    const file = new URL("../BROKEN-PROVIDERS.md", import.meta.url);
+    const rendered = renderCatalogue(REQUIREMENTS, bugs);
+    if (process.env.OLC_UPDATE_CATALOGUE === "1") writeFileSync(file, rendered);
+    expect(normalizeMarkdown(readFileSync(file, "utf8"))).toBe(normalizeMarkdown(rendered));
   });
 });
