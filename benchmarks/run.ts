@@ -1,38 +1,67 @@
 /**
  * Runs every benchmark, prints ratios against baselines measured in the same run, and writes
- * `results/<date>.json` plus SVG charts (`results/*.svg`, shown in the README).
+ * `<date>.json` plus SVG charts to `reports/bench/` (a scratch folder git ignores). Only
+ * `--update-figures` writes the committed figures in `benchmarks/results/` that the READMEs show.
  *
- *   pnpm bench                       # full run (about 6 minutes on 2 cores)
- *   pnpm bench -- --quick            # small counts, for a smoke run
- *   pnpm bench -- --out <dir>        # write somewhere else
- *   pnpm bench -- --live             # also run the Modal TTI against real Modal (needs MODAL_TOKEN_ID/SECRET)
+ *   pnpm bench                       # full run
+ *   pnpm bench --quick               # small counts, for a smoke run
+ *   pnpm bench --out <dir>           # write somewhere else
+ *   pnpm bench --update-figures      # full run that replaces the committed JSON and charts
+ *   pnpm bench --live                # also run the Modal TTI against real Modal (needs MODAL_TOKEN_ID/SECRET)
  *
- * Timings depend on the machine and its load: compare ratios, not absolute numbers, across runs.
+ * Every `suites/*.ts` file that exports a `benchSuite` (see harness/suite.ts) runs after the
+ * built-in suites. Timings depend on the machine and its load: compare ratios, not absolute
+ * numbers, across runs.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseFlags } from "./harness/args.ts";
 import { renderCharts } from "./harness/charts.ts";
 import { round } from "./harness/stats.ts";
-import { runBaselines } from "./suites/baselines.ts";
-import { runExec } from "./suites/exec.ts";
-import { runImagePull } from "./suites/images.ts";
-import { runLocalTti } from "./suites/local-tti.ts";
-import { runModalEmulator } from "./suites/modal-emulator.ts";
-import { runModalLive } from "./suites/modal-live.ts";
-import { runSnapshots } from "./suites/snapshot.ts";
+import { type BenchSuiteResult, discoverSuites } from "./harness/suite.ts";
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    live: { type: "boolean", default: false },
-    out: { type: "string" },
-  },
+const USAGE = "bench [--quick] [--live] [--out <dir> | --update-figures]";
+const values = parseFlags(USAGE, {
+  quick: { type: "boolean", default: false },
+  live: { type: "boolean", default: false },
+  out: { type: "string" },
+  "update-figures": { type: "boolean", default: false },
 });
+const here = path.dirname(fileURLToPath(import.meta.url));
+function refuse(message: string): never {
+  console.error(`${message}\nusage: ${USAGE}`);
+  process.exit(2);
+}
+// Checked before anything is measured, so a bad invocation fails in a second, not minutes later.
+if (values["update-figures"] && values.quick)
+  refuse("--update-figures needs a full run: quick counts are not published");
+if (values["update-figures"] && values.out) refuse("--update-figures writes benchmarks/results/; drop --out");
+if (values.live && (!process.env.MODAL_TOKEN_ID || !process.env.MODAL_TOKEN_SECRET))
+  refuse("--live measures real Modal: set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET");
+// The suites (and the providers and SDKs they load) are imported only once the flags are valid.
+const [
+  { runBaselines },
+  { runExec },
+  { runImagePull },
+  { runLocalTti },
+  { runModalEmulator },
+  { runModalLive },
+  { runSnapshots },
+] = await Promise.all([
+  import("./suites/baselines.ts"),
+  import("./suites/exec.ts"),
+  import("./suites/images.ts"),
+  import("./suites/local-tti.ts"),
+  import("./suites/modal-emulator.ts"),
+  import("./suites/modal-live.ts"),
+  import("./suites/snapshot.ts"),
+]);
 const quick = values.quick;
-const outDir = path.resolve(values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "results"));
+const outDir = path.resolve(
+  values["update-figures"] ? path.join(here, "results") : (values.out ?? path.join(here, "..", "reports", "bench")),
+);
 const runs = quick ? { sequential: 10, staggered: 10, burst: 20 } : { sequential: 100, staggered: 100, burst: 100 };
 const log = (line: string) => console.log(line);
 
@@ -74,6 +103,12 @@ const snapshots = await runSnapshots(
 log("image pull next to skopeo …");
 const images = await runImagePull(quick ? 1 : 3);
 
+const extraSuites: Record<string, BenchSuiteResult> = {};
+for (const suite of await discoverSuites(path.join(here, "suites"))) {
+  log(`${suite.title} …`);
+  extraSuites[suite.name] = await suite.run({ quick, log });
+}
+
 const seqP50 = (result: { tti: { mode: string; ms: { p50: number } }[] } | undefined) =>
   result?.tti.find((entry) => entry.mode === "sequential")?.ms.p50 ?? Number.NaN;
 const ratios = {
@@ -95,6 +130,11 @@ const ratios = {
       row.secondNewBytes / row.firstNewBytes,
     ]),
   ),
+  ...Object.fromEntries(
+    Object.entries(extraSuites).flatMap(([name, result]) =>
+      Object.entries(result.ratios ?? {}).map(([key, value]) => [`${name}: ${key}`, value]),
+    ),
+  ),
 };
 
 const results = {
@@ -112,13 +152,15 @@ const results = {
   exec,
   snapshots,
   images,
+  suites: Object.fromEntries(Object.entries(extraSuites).map(([name, result]) => [name, result.data])),
   ratios: Object.fromEntries(Object.entries(ratios).map(([key, value]) => [key, round(value)])),
 };
 
 mkdirSync(outDir, { recursive: true });
 const jsonPath = path.join(outDir, `${started.toISOString().slice(0, 10)}${quick ? "-quick" : ""}.json`);
 writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-const charts = renderCharts(results);
+const charts: Record<string, string> = { ...renderCharts(results) };
+for (const result of Object.values(extraSuites)) Object.assign(charts, result.charts);
 for (const [name, svg] of Object.entries(charts)) writeFileSync(path.join(outDir, name), svg);
 
 log("");
@@ -152,5 +194,9 @@ else if (images.median) {
       `skopeo copy ${fmt(m.skopeoCopyMs)} ms, skopeo copy + umoci unpack ${fmt(m.skopeoUmociMs)} ms`,
   );
 }
+for (const result of Object.values(extraSuites)) for (const line of result.summary) log(line);
 for (const [name, value] of Object.entries(results.ratios)) log(`ratio: ${name} = ${fmt(value)}`);
-log(`\nwrote ${jsonPath} and ${Object.keys(charts).join(", ")} in ${outDir}`);
+const elapsed = ((Date.now() - started.getTime()) / 1000).toFixed(0);
+log(`\nwrote ${jsonPath} and ${Object.keys(charts).join(", ")} in ${outDir} (bench took ${elapsed} s)`);
+if (!values["update-figures"])
+  log("the committed figures in benchmarks/results/ are unchanged (--update-figures replaces them)");

@@ -5,13 +5,14 @@
  * file descriptors leaked or memory grew by more than 64 MiB.
  *
  *   pnpm soak                          # 10 minutes, 4 workers
- *   pnpm soak -- --seconds 60 --concurrency 8
+ *   pnpm soak --seconds 60 --concurrency 8
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./harness/args.ts";
 import { runSoak } from "./suites/soak.ts";
 
-const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "600" }, concurrency: { type: "string", default: "4" } },
+const values = parseFlags("soak [--seconds 600] [--concurrency 4]", {
+  seconds: { type: "string", default: "600" },
+  concurrency: { type: "string", default: "4" },
 });
 const report = await runSoak({ seconds: Number(values.seconds), concurrency: Number(values.concurrency) });
 console.log(JSON.stringify(report, null, 2));

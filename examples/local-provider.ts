@@ -2,7 +2,7 @@
  * The local provider as a conformance CLI module: `openlattice-conformance local-provider.ts`
  * calls the default export once per case for a fresh provider (auto tier, own state dir).
  *
- * Run: pnpm --filter @openlattice/examples run matrix
+ * Run by `pnpm demo` (examples/demo.ts), which prints the verdict and writes the full report.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";

@@ -7,19 +7,20 @@
  * the sandbox) so that the retry path really runs. Jobs are pure computations, which is what
  * makes retrying them safe.
  *
- * Run: pnpm --filter @openlattice/examples run orchestrate [-- --jobs 50 --pool 4 --cancel-after-ms 0]
+ * A cancellation counts as one whenever it comes: while the pool is still starting, every job
+ * is reported cancelled and the sandboxes already started are destroyed.
+ *
+ * Run: pnpm --filter @openlattice/examples run orchestrate [--jobs 50 --pool 4 --cancel-after-ms 0]
  */
-import { parseArgs } from "node:util";
 import { isSandboxError, openSandbox, type Sandbox, withFaults, withRetry } from "@openlattice/core";
 import { LocalProvider } from "@openlattice/local";
+import { parseFlags } from "./lib/args.js";
 import { step } from "./lib/print.js";
 
-const { values } = parseArgs({
-  options: {
-    jobs: { type: "string", default: "50" },
-    pool: { type: "string", default: "4" },
-    "cancel-after-ms": { type: "string", default: "0" },
-  },
+const values = parseFlags("orchestrate [--jobs 50] [--pool 4] [--cancel-after-ms 0]", {
+  jobs: { type: "string", default: "50" },
+  pool: { type: "string", default: "4" },
+  "cancel-after-ms": { type: "string", default: "0" },
 });
 const jobCount = Number(values.jobs);
 const poolSize = Number(values.pool);
@@ -67,41 +68,59 @@ async function runJob(sandbox: Sandbox, job: number): Promise<void> {
   }
 }
 
-try {
+/**
+ * Starts the pool. Returns false when the cancel signal fired meanwhile: the provider destroys a
+ * sandbox whose provision the signal interrupted, and the finally block destroys the rest.
+ */
+async function startPool(): Promise<boolean> {
   const labels = { example: "orchestrate", run: String(process.pid) };
-  for (let index = 0; index < poolSize; index++) {
-    pool.push(
-      await openSandbox(
-        provider,
-        { labels, idempotencyKey: `pool-${process.pid}-${index}` },
-        { signal: cancel.signal },
-      ),
-    );
+  try {
+    for (let index = 0; index < poolSize; index++) {
+      pool.push(
+        await openSandbox(
+          provider,
+          { labels, idempotencyKey: `pool-${process.pid}-${index}` },
+          { signal: cancel.signal },
+        ),
+      );
+    }
+  } catch (error) {
+    if (!cancel.signal.aborted) throw error;
+  }
+  if (cancel.signal.aborted) {
+    step(`cancelled while the pool was starting (${pool.length} of ${poolSize} sandboxes ready)`);
+    return false;
   }
   step(`pool of ${pool.length} sandboxes ready`);
+  return true;
+}
 
-  let next = 0;
-  const worker = async (sandbox: Sandbox) => {
-    while (next < jobCount) {
-      const job = next++;
-      if (cancel.signal.aborted) {
-        outcomes.cancelled += 1;
-        continue;
-      }
-      try {
-        await runJob(sandbox, job);
-        outcomes.succeeded += 1;
-      } catch (error) {
-        if (cancel.signal.aborted) outcomes.cancelled += 1;
-        else {
-          outcomes.failed += 1;
-          step(`job ${job} failed: ${isSandboxError(error) ? `${error.code}: ` : ""}${(error as Error).message}`);
-        }
+let next = 0;
+/** Takes jobs until none is left; once cancelled, the remaining jobs are counted, not run. */
+async function worker(sandbox: Sandbox): Promise<void> {
+  while (next < jobCount) {
+    const job = next++;
+    if (cancel.signal.aborted) {
+      outcomes.cancelled += 1;
+      continue;
+    }
+    try {
+      await runJob(sandbox, job);
+      outcomes.succeeded += 1;
+    } catch (error) {
+      if (cancel.signal.aborted) outcomes.cancelled += 1;
+      else {
+        outcomes.failed += 1;
+        step(`job ${job} failed: ${isSandboxError(error) ? `${error.code}: ` : ""}${(error as Error).message}`);
       }
     }
-  };
+  }
+}
+
+try {
   const started = performance.now();
-  await Promise.all(pool.map(worker));
+  if (await startPool()) await Promise.all(pool.map(worker));
+  else outcomes.cancelled = jobCount;
   step(
     `${jobCount} jobs in ${(performance.now() - started).toFixed(0)} ms: ${outcomes.succeeded} succeeded, ` +
       `${outcomes.failed} failed, ${outcomes.cancelled} cancelled; ${retries} retries after ` +

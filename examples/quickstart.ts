@@ -7,12 +7,15 @@
  */
 import { openSandbox, restoreSandbox } from "@openlattice/core";
 import { LocalProvider } from "@openlattice/local";
-import { capabilityTable, fetchWhenReady, since, step } from "./lib/print.js";
+import { capabilityLines, fetchWhenReady, since, step } from "./lib/print.js";
 
 const provider = new LocalProvider();
 const health = await provider.healthCheck();
-step(`provider "${provider.name}": ${health.healthy ? "healthy" : "UNHEALTHY"} (${health.message ?? "ok"})`);
-console.log(`\n${capabilityTable(provider.name, provider.capabilities)}\n`);
+// The health message repeats the limitations printed below; only the verdict is shown here.
+step(
+  `provider "${provider.name}": ${health.healthy ? "healthy" : `UNHEALTHY (${health.message ?? "no reason given"})`}`,
+);
+for (const line of capabilityLines(provider.capabilities)) console.log(line);
 
 {
   let clock = performance.now();

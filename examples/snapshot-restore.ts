@@ -5,15 +5,15 @@
  * (`restore(ref, { gpu })`): on real Modal with MODAL_TOKEN_ID/MODAL_TOKEN_SECRET, otherwise
  * (or with --emulator) on the offline emulator.
  *
- * Run: pnpm --filter @openlattice/examples run snapshot-restore [-- --emulator]
+ * Run: pnpm --filter @openlattice/examples run snapshot-restore [--emulator]
  */
-import { parseArgs } from "node:util";
 import { openSandbox, parseSnapshotRef, restoreSandbox } from "@openlattice/core";
 import { LocalProvider } from "@openlattice/local";
+import { parseFlags } from "./lib/args.js";
 import { modalTarget } from "./lib/modal-target.js";
 import { step } from "./lib/print.js";
 
-const { values } = parseArgs({ options: { emulator: { type: "boolean", default: false } } });
+const values = parseFlags("snapshot-restore [--emulator]", { emulator: { type: "boolean", default: false } });
 
 const provider = new LocalProvider();
 await using original = await openSandbox(provider, { labels: { example: "snapshot-restore" } });

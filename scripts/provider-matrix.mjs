@@ -2,12 +2,23 @@
 /**
  * Renders the README's "Choose a provider" table from the conformance report the test run
  * wrote (reports/conformance.json): what each shipped provider declares, and what the suite
- * verified, per area.
+ * verified, per area. Run from the repository root (pnpm runs scripts there); README.md and
+ * reports/ are read from the working directory.
  *
- *   node scripts/provider-matrix.mjs --write   # update README.md
- *   node scripts/provider-matrix.mjs --check   # exit 1 when README.md is stale (part of pnpm test)
+ *   npx -y pnpm@10.34.9 docs:providers        # = --write: rewrite the table from the last run
+ *   node scripts/provider-matrix.mjs --check  # exit 1 when README.md is stale (part of pnpm test)
+ *
+ * What the local provider declares depends on the host (bubblewrap, writable cgroups, GPUs), so
+ * the table states what a run on the reference host verified: the host CI runs on. A run on
+ * another host cannot confirm or refute it: --check says so and passes (fails under CI, which
+ * must be the reference host), and --write refuses, so no host-specific table gets committed.
+ * The written section is formatted by biome, so the same report always gives the same bytes
+ * and `biome check` passes right after a write.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const PROVIDERS = [
   ["local-namespace", "local (namespace)"],
@@ -16,87 +27,155 @@ const PROVIDERS = [
 ];
 const START = "<!-- provider-matrix:start -->";
 const END = "<!-- provider-matrix:end -->";
+const REPORT = "reports/conformance.json";
+const FIX = "npx -y pnpm@10.34.9 docs:providers";
+/** The reference host, as the footnote states it. */
+const REFERENCE_HOST = "Linux, root, bubblewrap, writable cgroups, no GPU: what `.ci/run` sets up";
 const ICON = { pass: "✅ verified", fail: "❌ fail", unsupported: "➖ unsupported (verified)", "not-run": "⚠️ not run" };
 
-const report = JSON.parse(readFileSync("reports/conformance.json", "utf8"));
-const found = PROVIDERS.map(([name]) => report.providers.find((entry) => entry.provider === name));
-const missing = PROVIDERS.filter((_, index) => !found[index]).map(([name]) => name);
-if (missing.length) {
-  console.error(`reports/conformance.json lacks ${missing.join(", ")}: run the whole suite (pnpm test) first`);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const mode = process.argv[2];
+if (mode !== "--write" && mode !== "--check") {
+  console.error("usage: node scripts/provider-matrix.mjs --write | --check");
+  process.exit(2);
+}
+const strict = Boolean(process.env.CI);
+
+/** Why this run is not one on the reference host, or undefined when it is. */
+function hostDifference(report) {
+  const found = new Map(report.providers.map((entry) => [entry.provider, entry]));
+  const missing = PROVIDERS.map(([name]) => name).filter((name) => !found.has(name));
+  if (missing.length > 0) {
+    return `${REPORT} has no results for ${missing.join(", ")} (the namespace tier needs bubblewrap; only a whole run, \`npx -y pnpm@10.34.9 test\`, has all three)`;
+  }
+  const local = found.get("local-none").declaredCapabilities ?? {};
+  const limited = ["resources", "pause", "metrics"].filter((name) => local.limitations?.[name]);
+  if (limited.length > 0) return `the local provider lacks writable cgroups here (${limited.join(", ")} limited)`;
+  if (local.gpu) return "this host has a GPU, which the local provider declares";
+  return undefined;
+}
+
+function renderTable(report) {
+  const found = PROVIDERS.map(([name]) => report.providers.find((entry) => entry.provider === name));
+  const row = (label, cells) => `| ${label} | ${cells.join(" | ")} |`;
+  const declared = (pick) => found.map((entry) => pick(entry.declaredCapabilities ?? {}));
+  const lines = [
+    row(
+      "",
+      PROVIDERS.map(([, label]) => `**${label}**`),
+    ),
+    row(
+      "---",
+      PROVIDERS.map(() => "---"),
+    ),
+    row(
+      "verdict",
+      found.map(
+        (entry) =>
+          `${entry.verdict} (${entry.summary.pass} pass, ${entry.summary.unsupported} unsupported, ${entry.summary.fail} fail)`,
+      ),
+    ),
+    row(
+      "isolation",
+      declared((caps) => String(caps.isolation)),
+    ),
+    row(
+      "snapshots",
+      declared((caps) => (caps.snapshot ? (caps.snapshotTypes ?? []).join(", ") : "no")),
+    ),
+    row(
+      "GPU",
+      declared((caps) => (caps.gpu ? (caps.constraints?.gpuTypes ?? []).join(", ") : "no")),
+    ),
+    row(
+      "egress policies",
+      declared((caps) => (caps.egress ?? []).join(", ")),
+    ),
+    row(
+      "tailscale",
+      declared((caps) => (caps.tailscale ? "yes" : "no")),
+    ),
+  ];
+  // Areas come in the suite's requirement order, the same in every run.
+  const areas = [...new Set(found.flatMap((entry) => Object.keys(entry.areas)))];
+  for (const area of areas)
+    lines.push(
+      row(
+        area,
+        found.map((entry) => ICON[entry.areas[area]] ?? "—"),
+      ),
+    );
+  const footnote =
+    `_Generated by \`${FIX}\` from the \`${REPORT}\` a whole test run writes. \`pnpm test\` checks it on the ` +
+    `reference host (${REFERENCE_HOST}) and fails when it is stale: run that command and commit README.md. ` +
+    "Elsewhere it says why it cannot check the table, and passes._";
+  return `${START}\n${lines.join("\n")}\n\n${footnote}\n${END}`;
+}
+
+/** The text as `biome check` wants it (biome pads markdown tables, measuring emoji as two columns). */
+function formatted(text) {
+  const biome = path.join(root, "node_modules", ".bin", "biome");
+  return execFileSync(biome, ["format", "--stdin-file-path=README.md"], { cwd: root, input: text, encoding: "utf8" });
+}
+
+/** The lines of `after` that `before` lacks and vice versa, as a short diff. */
+function changedLines(before, after) {
+  const old = new Set(before.split("\n"));
+  const now = new Set(after.split("\n"));
+  return [
+    ...before
+      .split("\n")
+      .filter((line) => !now.has(line))
+      .map((line) => `  - ${line}`),
+    ...after
+      .split("\n")
+      .filter((line) => !old.has(line))
+      .map((line) => `  + ${line}`),
+  ].join("\n");
+}
+
+let report;
+try {
+  report = JSON.parse(readFileSync(REPORT, "utf8"));
+} catch (error) {
+  console.error(
+    `cannot read ${REPORT} (${error.message}): it is written by a whole test run, \`npx -y pnpm@10.34.9 test\``,
+  );
   process.exit(1);
 }
-
-const row = (label, cells) => `| ${label} | ${cells.join(" | ")} |`;
-const declared = (pick) => found.map((entry) => pick(entry.declaredCapabilities ?? {}));
-const lines = [
-  row(
-    "",
-    PROVIDERS.map(([, label]) => `**${label}**`),
-  ),
-  row(
-    "---",
-    PROVIDERS.map(() => "---"),
-  ),
-  row(
-    "verdict",
-    found.map(
-      (entry) =>
-        `${entry.verdict} (${entry.summary.pass} pass, ${entry.summary.unsupported} unsupported, ${entry.summary.fail} fail)`,
-    ),
-  ),
-  row(
-    "isolation",
-    declared((caps) => String(caps.isolation)),
-  ),
-  row(
-    "snapshots",
-    declared((caps) => (caps.snapshot ? (caps.snapshotTypes ?? []).join(", ") : "no")),
-  ),
-  row(
-    "GPU",
-    declared((caps) => (caps.gpu ? (caps.constraints?.gpuTypes ?? []).join(", ") : "no")),
-  ),
-  row(
-    "egress policies",
-    declared((caps) => (caps.egress ?? []).join(", ")),
-  ),
-  row(
-    "tailscale",
-    declared((caps) => (caps.tailscale ? "yes" : "no")),
-  ),
-];
-const areas = [...new Set(found.flatMap((entry) => Object.keys(entry.areas)))];
-for (const area of areas)
-  lines.push(
-    row(
-      area,
-      found.map((entry) => ICON[entry.areas[area]] ?? "—"),
-    ),
-  );
-const table = `${START}\n${lines.join("\n")}\n\n_Generated from \`reports/conformance.json\` by \`node scripts/provider-matrix.mjs --write\`; \`pnpm test\` fails when it is stale._\n${END}`;
-
-/** Biome pads markdown tables; padding and dash counts are not content. */
-function normalize(text) {
-  return text
-    .split("\n")
-    .map((line) => (line.startsWith("|") ? line.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---") : line))
-    .join("\n");
-}
-
 const readme = readFileSync("README.md", "utf8");
 const start = readme.indexOf(START);
 const end = readme.indexOf(END);
-if (start < 0 || end < 0) {
+if (start < 0 || end < start) {
   console.error(`README.md has no ${START} … ${END} section`);
   process.exit(1);
 }
-const updated = `${readme.slice(0, start)}${table}${readme.slice(end + END.length)}`;
-if (process.argv.includes("--write")) {
+
+const difference = hostDifference(report);
+if (difference) {
+  const consequence =
+    mode === "--write"
+      ? "refusing to write a table for this host"
+      : "the README's provider table cannot be checked here";
+  const where = `It states what a run on the reference host verified: ${REFERENCE_HOST}.`;
+  if (mode === "--write" || strict) {
+    console.error(
+      `${consequence}: ${difference}. ${where}${strict && mode === "--check" ? " CI must be that host." : ""}`,
+    );
+    process.exit(1);
+  }
+  console.log(`provider table not checked: ${difference}. ${where}`);
+  process.exit(0);
+}
+
+const updated = formatted(`${readme.slice(0, start)}${renderTable(report)}${readme.slice(end + END.length)}`);
+if (mode === "--write") {
   writeFileSync("README.md", updated);
-  console.log("README.md provider table updated");
-} else if (normalize(updated) !== normalize(readme)) {
+  console.log(`README.md provider table written from ${REPORT}`);
+} else if (updated !== formatted(readme)) {
   console.error(
-    "README.md's provider table is stale: run `node scripts/provider-matrix.mjs --write` after `pnpm test`",
+    `README.md's provider table is stale: this run verified\n${changedLines(formatted(readme), updated)}\n` +
+      `Run \`${FIX}\` (it rewrites the table from the ${REPORT} this run wrote) and commit README.md.`,
   );
   process.exit(1);
 } else {

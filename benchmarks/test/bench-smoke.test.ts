@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,54 +7,92 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const tsx = path.join(dir, "node_modules", ".bin", "tsx");
-const out = mkdtempSync(path.join(os.tmpdir(), "ol-bench-smoke-"));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const root = path.resolve(dir, "..");
+const cache = mkdtempSync(path.join(os.tmpdir(), "ol-bench-smoke-"));
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+/**
+ * Runs a command exactly as benchmarks/README.md writes it, from the repository root (the
+ * doc-commands test checks that these strings are the documented ones).
+ */
+function runDocumented(command: string, timeout: number) {
+  return spawnSync("bash", ["-c", command], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, XDG_CACHE_HOME: cache },
+    timeout,
+  });
+}
+
+/** Content hashes of the committed figures, which a quick run must leave alone. */
+function committedFigures(): Record<string, string> {
+  const results = path.join(dir, "results");
+  return Object.fromEntries(
+    readdirSync(results).map((name) => [
+      name,
+      createHash("sha256")
+        .update(readFileSync(path.join(results, name)))
+        .digest("hex"),
+    ]),
+  );
+}
 
 describe("benchmarks (quick mode, so the runner never rots; timings are not asserted)", () => {
-  it("pnpm bench writes the JSON results and every chart, with all runs succeeding", () => {
-    const run = spawnSync(tsx, ["--conditions=@openlattice/source", "--expose-gc", "run.ts", "--quick", "--out", out], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, XDG_CACHE_HOME: out },
-      timeout: 280_000,
-    });
-    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+  it("npx -y pnpm@10.34.9 bench --quick writes JSON and every chart to reports/bench, committed figures untouched", () => {
+    const before = committedFigures();
+    const run = runDocumented("npx -y pnpm@10.34.9 bench --quick", 280_000);
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(run.status, output).toBe(0);
+    expect(committedFigures()).toEqual(before);
+    const out = path.join(root, "reports", "bench");
+    const json = /wrote (\S+-quick\.json) and /.exec(run.stdout)?.[1];
+    expect(json, output).toBeDefined();
+    expect(path.dirname(json!)).toBe(out);
+    expect(output).toContain("the committed figures in benchmarks/results/ are unchanged");
     const files = readdirSync(out);
-    expect(files.filter((name) => name.endsWith(".svg")).sort()).toEqual([
-      "exec.svg",
-      "snapshot.svg",
-      "tti-burst.svg",
-      "tti-sequential.svg",
-    ]);
-    const json = files.find((name) => name.endsWith("-quick.json"));
-    const results = JSON.parse(readFileSync(path.join(out, json!), "utf8"));
+    for (const chart of ["exec.svg", "snapshot.svg", "tti-burst.svg", "tti-sequential.svg"]) {
+      expect(files).toContain(chart);
+      expect(readFileSync(path.join(out, chart), "utf8")).toMatch(/^<svg [^>]+>[\s\S]*<\/svg>\n$/);
+    }
+    const results = JSON.parse(readFileSync(json!, "utf8"));
     for (const result of [results.tti.localNone, results.tti.modalEmulator]) {
       for (const entry of result.tti) expect(entry.succeeded, JSON.stringify(entry.errors)).toBe(entry.runs);
     }
     expect(results.exec.streaming.bytes).toBe(64 * 1024 * 1024);
     expect(results.snapshots[0].secondNewBytes).toBeLessThan(results.snapshots[0].firstNewBytes);
     expect(Object.keys(results.ratios).length).toBeGreaterThan(4);
-    for (const svg of files.filter((name) => name.endsWith(".svg"))) {
-      expect(readFileSync(path.join(out, svg), "utf8")).toMatch(/^<svg [^>]+>[\s\S]*<\/svg>\n$/);
-    }
+    expect(typeof results.suites).toBe("object");
   });
 
-  it("a short soak ends with no leftovers, no untyped errors and no leaked descriptors", () => {
-    const run = spawnSync(
-      tsx,
-      ["--conditions=@openlattice/source", "--expose-gc", "soak.ts", "--seconds", "15", "--concurrency", "3"],
-      {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...process.env, XDG_CACHE_HOME: out },
-        timeout: 120_000,
-      },
-    );
+  it("refuses to publish quick counts as the committed figures, before measuring anything", () => {
+    const before = committedFigures();
+    const run = runDocumented("npx -y pnpm@10.34.9 bench --quick --update-figures", 60_000);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--update-figures needs a full run");
+    expect(run.stdout).not.toContain("baselines:");
+    expect(committedFigures()).toEqual(before);
+  });
+
+  it("npx -y pnpm@10.34.9 soak --seconds 15 --concurrency 3 ends with no leftovers, untyped errors or leaked descriptors", () => {
+    const run = runDocumented("npx -y pnpm@10.34.9 soak --seconds 15 --concurrency 3", 120_000);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-    const report = JSON.parse(run.stdout.slice(0, run.stdout.lastIndexOf("}") + 1));
+    const report = JSON.parse(run.stdout.slice(run.stdout.indexOf("{"), run.stdout.lastIndexOf("}") + 1));
     expect(report.cycles).toBeGreaterThan(5);
     expect(report.leftovers).toEqual({ listed: 0, sandboxDirs: 0, snapshots: 0 });
     expect(report.errors).toEqual({});
+  });
+
+  it("the local engine figures run end to end (quick mode: every run succeeds, every figure is finite)", () => {
+    const run = spawnSync(
+      tsx,
+      ["--conditions=@openlattice/source", "--expose-gc", "engine.ts", "--quick", "--tier", "none", "--out", out],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: out }, timeout: 240_000 },
+    );
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const file = readdirSync(out).find((name) => name.startsWith("engine-none-") && name.endsWith("-quick.json"));
+    const { results, ratios } = JSON.parse(readFileSync(path.join(out, file!), "utf8"));
+    for (const burst of [results.pooledBurst, results.coldBurst]) expect(burst.succeeded).toBe(burst.runs);
+    expect(Object.values(ratios).every((value) => typeof value === "number")).toBe(true);
+    expect(results.streaming.bytes.mibPerSecond).toBeGreaterThan(0);
   });
 });

@@ -13,28 +13,38 @@ export function since(from: number): string {
   return `${(performance.now() - from).toFixed(1)} ms`;
 }
 
-/** Renders a provider's declared capabilities as a markdown table. */
-export function capabilityTable(name: string, capabilities: Capabilities): string {
-  const rows: [string, string][] = [
-    ["isolation", capabilities.isolation],
-    ["snapshot", String(capabilities.snapshot)],
-    ["exec streaming", String(capabilities.execStreaming)],
-    ["pause / resume", yes(capabilities.pause)],
-    ["gpu", yes(capabilities.gpu)],
-    ["tailscale", yes(capabilities.tailscale)],
-    ["egress policies", capabilities.egress.join(", ")],
-    ["extensions", capabilities.extensions.join(", ") || "none"],
-    ["images", capabilities.constraints.imageKinds.join(", ")],
-    ["gpu types", capabilities.constraints.gpuTypes.join(", ") || "none"],
-    ["architectures", capabilities.architectures.join(", ")],
+/**
+ * A provider's declared capabilities as a few `key value` lines, wrapped at `width` columns so
+ * that the quickstart and the demo fit one screen. Limitations (what is missing and why) get
+ * one line each.
+ */
+export function capabilityLines(capabilities: Capabilities, width = 100): string[] {
+  const items = [
+    `isolation ${capabilities.isolation}`,
+    `snapshots ${capabilities.snapshot ? capabilities.snapshotTypes.join(", ") : "no"}`,
+    `exec streaming ${capabilities.execStreaming}`,
+    `pause ${yes(capabilities.pause)}`,
+    `gpu ${capabilities.gpu ? capabilities.constraints.gpuTypes.join(", ") : "no"}`,
+    `tailscale ${yes(capabilities.tailscale)}`,
+    `egress ${capabilities.egress.join(", ")}`,
+    `extensions ${capabilities.extensions.join(", ") || "none"}`,
+    `images ${capabilities.constraints.imageKinds.join(", ")}`,
+    `architectures ${capabilities.architectures.join(", ")}`,
   ];
-  for (const [feature, reason] of Object.entries(capabilities.limitations ?? {})) {
-    rows.push([`limitation: ${feature}`, reason]);
+  const lines: string[] = [];
+  let line = "capabilities:";
+  for (const item of items) {
+    if (line.length + item.length + 3 > width) {
+      lines.push(line);
+      line = "             ";
+    }
+    line += line.trim().endsWith(":") || line.trim() === "" ? ` ${item}` : ` · ${item}`;
   }
-  const width = Math.max(...rows.map(([key]) => key.length), 10);
-  const lines = [`| ${"capability".padEnd(width)} | ${name} |`, `| ${"-".repeat(width)} | --- |`];
-  for (const [key, value] of rows) lines.push(`| ${key.padEnd(width)} | ${value} |`);
-  return lines.join("\n");
+  lines.push(line);
+  for (const [feature, reason] of Object.entries(capabilities.limitations ?? {})) {
+    lines.push(`limitation:   ${feature}: ${reason}`);
+  }
+  return lines;
 }
 
 function yes(value: boolean): string {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const examplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repositoryRoot = path.resolve(examplesDir, "..");
 const tsx = path.join(examplesDir, "node_modules", ".bin", "tsx");
 
 export interface ExampleRun {
@@ -24,12 +25,35 @@ export function runExample(
   env: Record<string, string> = {},
   timeoutMs = 110_000,
 ): Promise<ExampleRun> {
+  return run(tsx, ["--conditions=@openlattice/source", file, ...args], examplesDir, env, timeoutMs);
+}
+
+/**
+ * Runs a command exactly as examples/README.md writes it, from the repository root (pnpm and
+ * all). The doc-commands test checks that every string passed here is a documented command.
+ */
+export function runDocumentedCommand(
+  command: string,
+  env: Record<string, string> = {},
+  timeoutMs = 110_000,
+): Promise<ExampleRun> {
+  return run("bash", ["-c", command], repositoryRoot, env, timeoutMs);
+}
+
+function run(
+  program: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<ExampleRun> {
   const cache = mkdtempSync(path.join(os.tmpdir(), "openlattice-example-"));
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ["--conditions=@openlattice/source", file, ...args], {
-      cwd: examplesDir,
+    const child = spawn(program, args, {
+      cwd,
       env: { ...process.env, XDG_CACHE_HOME: cache, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -38,7 +62,8 @@ export function runExample(
     child.stderr.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    // The whole group: through pnpm, the example is a grandchild.
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), timeoutMs);
     child.on("error", reject);
     child.on("close", (exitCode) => {
       clearTimeout(timer);

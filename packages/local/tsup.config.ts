@@ -10,7 +10,8 @@ export default defineConfig([
     target: "node20",
     // Only the from-source path of the extraction worker loads it (see worker-command.ts).
     external: ["esbuild"],
-    // import.meta.url in the CJS build (worker-command.ts finds the worker next to the bundle).
+    // import.meta.url in the CJS build: the extraction worker (worker-command.ts) and the agent
+    // binary are found relative to this module.
     shims: true,
   },
   {

@@ -1,5 +1,11 @@
 import os from "node:os";
-import type { Architecture, Capabilities, ExtensionName } from "@openlattice/core";
+import {
+  type Architecture,
+  type Capabilities,
+  type ExtensionName,
+  UnsupportedError,
+  type ValidProvisionSpec,
+} from "@openlattice/core";
 import type { IsolationProbe } from "./host/probe.js";
 import { SandboxCgroups } from "./host/sandbox-cgroups.js";
 import type { IsolationTier } from "./options.js";
@@ -27,7 +33,10 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
   const limits = SandboxCgroups.enforceable(probe.cgroups);
   const missingLimits = (Object.keys(limits) as (keyof typeof limits)[]).filter((name) => !limits[name]);
   if (missingLimits.length > 0) {
-    limitations.resources = `no writable cgroup for ${missingLimits.join(", ")}: those limits are not enforced`;
+    limitations.resources =
+      `no writable cgroup for ${missingLimits.join(", ")} (${probe.root ? "read-only cgroups" : "running unprivileged without a delegated cgroup"}): ` +
+      `specs asking for ${missingLimits.filter((name) => name !== "pids").join(" or ") || "them"} are refused with unsupported` +
+      (missingLimits.includes("pids") ? "; no default process limit applies" : "");
   }
   const pause = canPause(probe);
   if (!pause) limitations.pause = "no writable freezer cgroup (cgroup v2 cgroup.freeze or v1 freezer)";
@@ -39,15 +48,9 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
     limitations.egress = "the none tier shares the host network: egress cannot be blocked";
     limitations.images = "the none tier runs on the host filesystem: only the host image";
   }
-  let network = true;
-  if (tier === "namespace" && !probe.socat) {
-    network = false;
-    limitations.network = "socat is not installed: ports of a sandbox without egress cannot be reached";
-  }
   limitations.snapshot = "filesystem snapshots of the workspace only; process memory is not captured";
   limitations.disk = "resources.diskMiB is accepted but not enforced (no filesystem quotas); /tmp is a sized tmpfs";
-  const extensions: ExtensionName[] = ["files"];
-  if (network) extensions.push("network");
+  const extensions: ExtensionName[] = ["files", "network"];
   if (metrics) extensions.push("metrics");
   if (pause) extensions.push("lifecycle");
   return {
@@ -77,4 +80,21 @@ export function buildCapabilities(tier: IsolationTier, probe: IsolationProbe, ti
     },
     limitations,
   };
+}
+
+/**
+ * Refuses a spec whose limits this host cannot enforce: a limit that is accepted must hold.
+ * Throws `unsupported` naming the field and why.
+ */
+export function checkEnforceable(spec: ValidProvisionSpec, probe: IsolationProbe, provider: string): void {
+  const limits = SandboxCgroups.enforceable(probe.cgroups);
+  const why = probe.root
+    ? "no writable cgroup on this host"
+    : "running unprivileged without a delegated (writable) cgroup; run as root or delegate a cgroup v2 subtree";
+  if (spec.resources?.memoryMiB !== undefined && !limits.memory) {
+    throw new UnsupportedError("resources.memoryMiB", `resources.memoryMiB cannot be enforced: ${why}`, { provider });
+  }
+  if (spec.resources?.cpu !== undefined && !limits.cpu) {
+    throw new UnsupportedError("resources.cpu", `resources.cpu cannot be enforced: ${why}`, { provider });
+  }
 }

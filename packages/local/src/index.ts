@@ -1,7 +1,7 @@
 /**
- * `@openlattice/local`: the embedded openlattice provider. Sandboxes are bubblewrap namespace
- * sandboxes with cgroup limits on Linux, or plain process groups in a private workspace (the
- * honest `none` tier) where namespaces are unavailable.
+ * `@openlattice/local`: the embedded openlattice provider. Every sandbox is driven by a small
+ * agent: inside a bubblewrap namespace sandbox (rootless too) where user namespaces work, or
+ * directly on the host in a private workspace (the honest `none` tier) where they do not.
  */
 export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
@@ -28,6 +28,7 @@ export {
   type IsolationPreference,
   type IsolationTier,
   type LocalProviderOptions,
+  type WarmPoolOptions,
 } from "./options.js";
 export type { PruneResult } from "./snapshots/snapshot-store.js";
 export type { ReapReport } from "./state/reaper.js";

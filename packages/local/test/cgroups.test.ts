@@ -1,20 +1,19 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { wrapInCgroups } from "../src/exec/cgroup-wrapper.js";
 import type { CgroupLayout } from "../src/host/cgroup-layout.js";
 import { ownerGroupName, SandboxCgroups } from "../src/host/sandbox-cgroups.js";
 import { probeIsolation } from "../src/index.js";
 import { currentOwner } from "../src/state/owner.js";
-import { sleep } from "./helpers.js";
+import { CGROUP_SKIP_REASON, skipCgroups, sleep } from "./helpers.js";
 
-const layout = probeIsolation().cgroups;
+const probe = probeIsolation();
+const layout = probe.cgroups;
+const agent = probe.agent.path as string;
 /** The owner directory real sandboxes of this process use, so the reaper knows it. */
 const OWNER = ownerGroupName(currentOwner());
-const hasV1 = Object.keys(layout.v1).length > 0;
-/** cgroup tests need root; CI runs as root, so there they never skip. */
-const skip = !process.env.CI && !layout.unified && !hasV1;
-const REASON = skip ? " (skipped: no writable cgroups on this machine)" : "";
+const skip = skipCgroups;
+const REASON = CGROUP_SKIP_REASON;
 
 /** Layouts to exercise: this host's, and the v1-only fallback (as on hosts without cgroup.kill). */
 const layouts: [string, CgroupLayout][] = [
@@ -31,37 +30,40 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Starts `script` through the agent's launcher, which joins the cgroups before exec'ing it. */
+function launch(cgroups: SandboxCgroups, script: string) {
+  const args = ["launch", ...cgroups.procsFiles.flatMap((file) => ["--cgroup", file]), "--", "/bin/sh", "-c", script];
+  return spawn(agent, args, { stdio: ["ignore", "pipe", "inherit"], env: {} });
+}
+
 describe.each(layouts)("sandbox cgroups: %s", (_name, cgroupLayout) => {
   const usable = !skip && (cgroupLayout.unified !== undefined || Object.keys(cgroupLayout.v1).length > 0);
 
-  it.skipIf(!usable)(
-    `an exec group kill reaches setsid escapees; destroy removes every directory${REASON}`,
-    async () => {
-      const id = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      const cgroups = SandboxCgroups.create(cgroupLayout, id, { pids: 64 }, OWNER);
-      const group = cgroups.execGroup();
-      // Prints the pid of a grandchild that left the session, then waits.
-      const wrapped = wrapInCgroups(group.procsFiles, ["sh", "-c", "setsid sleep 60 & echo $!; wait"]);
-      const child = spawn(wrapped.file, wrapped.args, { stdio: ["ignore", "pipe", "ignore"] });
-      const escapee = await new Promise<number>((resolve) =>
-        child.stdout.once("data", (d: Buffer) => resolve(Number(d))),
-      );
-      expect(alive(escapee)).toBe(true);
-      await group.kill();
-      await sleep(50);
-      expect(alive(escapee)).toBe(false);
-      await cgroups.destroy();
-      expect(cgroups.allDirs.filter((dir) => existsSync(dir))).toEqual([]);
-    },
-  );
+  it.skipIf(!usable)(`killAll reaches setsid escapees; destroy removes every directory${REASON}`, async () => {
+    const id = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const cgroups = await SandboxCgroups.create(cgroupLayout, id, { pids: 64 }, OWNER);
+    // Prints the pid of a grandchild that left the session, then waits.
+    const child = launch(cgroups, "setsid sleep 60 & echo $!; wait");
+    const escapee = await new Promise<number>((resolve) =>
+      child.stdout.once("data", (d: Buffer) => resolve(Number(d))),
+    );
+    expect(alive(escapee)).toBe(true);
+    // The launcher joined before anything ran: the escapee is inside.
+    const members = (await cgroups.sample()).processes;
+    expect(members).toBeGreaterThanOrEqual(2);
+    await cgroups.killAll();
+    await sleep(50);
+    expect(alive(escapee)).toBe(false);
+    await cgroups.destroy();
+    expect(cgroups.allDirs.filter((dir) => existsSync(dir))).toEqual([]);
+  });
 
   it.skipIf(!usable || !(cgroupLayout.unifiedFreeze || cgroupLayout.v1.freezer))(
     `freezing stops a busy process and thawing resumes it${REASON}`,
     async () => {
       const id = `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      const cgroups = SandboxCgroups.create(cgroupLayout, id, {}, OWNER);
-      const wrapped = wrapInCgroups(cgroups.initGroup().procsFiles, ["sh", "-c", "while :; do :; done"]);
-      const child = spawn(wrapped.file, wrapped.args, { stdio: "ignore" });
+      const cgroups = await SandboxCgroups.create(cgroupLayout, id, {}, OWNER);
+      const child = launch(cgroups, "while :; do :; done");
       const ticks = () => {
         const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
         return Number(fields[11]) + Number(fields[12]);

@@ -3,6 +3,16 @@ import { hasErrorCode } from "@openlattice/core";
 import { describe, expect, it } from "vitest";
 import { lazyProvider, SKIP_REASON, skipTier, sleep, TIERS } from "./helpers.js";
 
+/** The content of `file` in the sandbox's workdir once it exists (the entrypoint writes it). */
+async function waitForText(p: ReturnType<ReturnType<typeof lazyProvider>>, id: string, file: string) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const result = await p.exec(id, ["cat", file]);
+    if (result.exitCode === 0) return result.stdout;
+    await sleep(50);
+  }
+  throw new Error(`${file} never appeared`);
+}
+
 describe.each(TIERS)("exec (%s tier)", (tier) => {
   const provider = lazyProvider(tier);
   const skip = skipTier(tier);
@@ -38,8 +48,12 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect(withEnv.stdout).toBe("b|x y $z");
     const later = await p.exec(externalId, ["sh", "-c", 'printf "%s|%s" "$BASE" "$EXTRA"']);
     expect(later.stdout).toBe("b|");
-    await expect(p.exec(externalId, ["true"], { cwd: "no/such/dir" })).rejects.toMatchObject({
+    // A missing working directory is not_found (the command never runs elsewhere); a file is invalid.
+    await expect(p.exec(externalId, ["true"], { cwd: "no/such/dir" })).rejects.toMatchObject({ code: "not_found" });
+    await p.getExtension(externalId, "files")?.write("plain-file", "x");
+    await expect(p.exec(externalId, ["true"], { cwd: "plain-file" })).rejects.toMatchObject({
       code: "invalid_argument",
+      field: "cwd",
     });
   });
 
@@ -136,6 +150,19 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect(hasErrorCode(error, "terminated")).toBe(true);
     await expect(p.exec(externalId, [])).rejects.toMatchObject({ code: "invalid_argument" });
     expect((await p.inspect(externalId)).status).toBe("terminated");
+  });
+
+  it.skipIf(skip)(name("provision resolves while a long-running entrypoint keeps running"), async () => {
+    const p = provider();
+    const started = Date.now();
+    const { externalId } = await p.provision({
+      runtime: { image: "host", entrypoint: ["sh", "-c", "echo up > entrypoint.txt; exec sleep 300"] },
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await p.inspect(externalId)).status).toBe("running");
+    const seen = await waitForText(p, externalId, "entrypoint.txt");
+    expect(seen).toBe("up\n");
+    await p.destroy(externalId);
   });
 
   it.skipIf(skip)(name("runs the spec's entrypoint and ends the sandbox when it exits"), async () => {

@@ -45,13 +45,28 @@ describe.skipIf(skipNamespace)(`namespace isolation${SKIP_REASON}`, () => {
       "ls /proc | grep -E '^[0-9]+$' | wc -l; cat /proc/1/cmdline | tr '\\0' ' '",
     ]);
     const [count, init] = result.stdout.split("\n");
-    // pid 1 is bubblewrap's init, and only a handful of sandbox processes exist.
+    // pid 1 is the sandbox's agent (no reaper in between), and only a handful of processes exist.
     expect(Number(count)).toBeLessThan(10);
-    expect(init).toMatch(/bwrap/);
+    expect(init).toBe("/run/openlattice/agent serve ");
     const own = await p.exec(externalId, ["test", "-e", `/proc/${process.pid}/cmdline`]);
     expect(
       own.exitCode === 0 ? (await p.exec(externalId, ["cat", `/proc/${process.pid}/cmdline`])).stdout : "",
     ).not.toMatch(/vitest|node/);
+  });
+
+  it("the agent (pid 1) can be neither killed, traced nor read by the sandbox's own processes", async () => {
+    const p = provider();
+    const { externalId } = await p.provision({});
+    const attack = await p.exec(externalId, [
+      "sh",
+      "-c",
+      "kill -9 1; echo killed=$?; ls /proc/1/fd >/dev/null 2>&1; echo fds=$?; cat /proc/1/environ >/dev/null 2>&1; echo environ=$?",
+    ]);
+    // The kernel drops SIGKILL to a namespace's init from inside; not dumpable hides its fds and env.
+    expect(attack.stdout).toMatch(/fds=[1-9]/);
+    expect(attack.stdout).toMatch(/environ=[1-9]/);
+    const after = await p.exec(externalId, ["echo", "still here"]);
+    expect(after.stdout).toBe("still here\n");
   });
 
   it("runs commands as an unprivileged user with no capabilities", async () => {

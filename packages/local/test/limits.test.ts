@@ -1,12 +1,18 @@
 import type { MetricsExtension } from "@openlattice/core";
 import { describe, expect, it } from "vitest";
-import { probeIsolation } from "../src/index.js";
-import { lazyProvider, SKIP_REASON, skipTier, sleep, TIERS, waitFor } from "./helpers.js";
+import {
+  CGROUP_SKIP_REASON,
+  lazyProvider,
+  SKIP_REASON,
+  skipCgroups,
+  skipTier,
+  sleep,
+  TIERS,
+  waitFor,
+} from "./helpers.js";
 
-const cgroups = probeIsolation().cgroups;
-/** Limits need writable cgroups; CI runs as root, where they always exist. */
-const noCgroups = !process.env.CI && !cgroups.unified && Object.keys(cgroups.v1).length === 0;
-const NO_CGROUP_REASON = noCgroups ? " (skipped: no writable cgroups on this machine)" : "";
+const noCgroups = skipCgroups;
+const NO_CGROUP_REASON = CGROUP_SKIP_REASON;
 
 describe.each(TIERS)("limits and lifecycle (%s tier)", (tier) => {
   const skip = skipTier(tier) || noCgroups;
@@ -28,8 +34,20 @@ describe.each(TIERS)("limits and lifecycle (%s tier)", (tier) => {
     });
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBe(137);
+    expect(result.oomKilled).toBe(true);
     const sample = await metricsOf(externalId).sample();
     expect(sample.memoryLimitBytes).toBe(96 * 1024 * 1024);
+  });
+
+  it.skipIf(skip)(name("a command killed by SIGKILL for another reason is not reported as out of memory"), async () => {
+    const p = provider();
+    const { externalId } = await p.provision({ resources: { memoryMiB: 96 } });
+    const killed = await p.exec(externalId, ["sh", "-c", "kill -KILL $$"], { timeoutMs: 20_000 });
+    expect(killed.exitCode).toBe(137);
+    expect(killed.oomKilled).toBe(false);
+    const fine = await p.exec(externalId, ["true"]);
+    expect(fine.exitCode).toBe(0);
+    expect("oomKilled" in fine).toBe(false);
   });
 
   it.skipIf(skip)(name("a pids limit stops a fork storm"), async () => {

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { assertProvider, hasErrorCode } from "@openlattice/core";
+import { assertProvider, hasErrorCode, parseProvisionSpec } from "@openlattice/core";
 import { describe, expect, it } from "vitest";
+import { buildCapabilities, checkEnforceable } from "../src/capabilities.js";
 import { LocalProvider, probeIsolation } from "../src/index.js";
 import { lazyProvider, namespaceAvailable, SKIP_REASON, skipNamespace, tempStateDir } from "./helpers.js";
 
@@ -160,5 +161,59 @@ describe.skipIf(skipNamespace)(`images and workdirs (namespace tier)${SKIP_REASO
     expect(root.stdout).toBe("/\nread-only\n/workspace\n");
     const inTmp = await p.provision({ runtime: { image: "host", workdir: "/tmp/job" } });
     expect((await p.exec(inTmp.externalId, ["sh", "-c", "pwd && touch f && ls"])).stdout).toBe("/tmp/job\nf\n");
+  });
+});
+
+describe("limits the host cannot enforce", () => {
+  const bare = {
+    ...probeIsolation(),
+    cgroups: { unifiedKill: false, unifiedFreeze: false, unifiedControllers: new Set<string>(), v1: {} },
+  };
+
+  it("are refused with unsupported, naming the field, and stated in the capabilities", () => {
+    const capabilities = buildCapabilities("namespace", bare);
+    expect(capabilities.limitations?.resources).toMatch(/memory, pids, cpu/);
+    expect(capabilities.pause).toBe(false);
+    for (const [resources, field] of [
+      [{ memoryMiB: 64 }, "resources.memoryMiB"],
+      [{ cpu: 1 }, "resources.cpu"],
+    ] as const) {
+      const spec = parseProvisionSpec({ resources }, "local");
+      const error = (() => {
+        try {
+          checkEnforceable(spec, bare, "local");
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(hasErrorCode(error, "unsupported")).toBe(true);
+      expect((error as { feature: string }).feature).toBe(field);
+    }
+    // A spec without limits is fine.
+    expect(() => checkEnforceable(parseProvisionSpec({}, "local"), bare, "local")).not.toThrow();
+  });
+
+  it.skipIf(probeIsolation().root)(
+    `unprivileged, a real provision asking for memory is refused${probeIsolation().root ? " (skipped: running as root, cgroups are writable)" : ""}`,
+    async () => {
+      const provider = new LocalProvider({ isolation: "none", stateDir: tempStateDir() });
+      const cgroups = probeIsolation().cgroups;
+      if (cgroups.v1.memory || cgroups.unifiedControllers.has("memory")) return;
+      await expect(provider.provision({ resources: { memoryMiB: 64 } })).rejects.toMatchObject({ code: "unsupported" });
+    },
+  );
+});
+
+describe("state at rest", () => {
+  it("the state directory and the snapshot store are owner-only", async () => {
+    const stateDir = tempStateDir();
+    const provider = new LocalProvider({ isolation: "none", stateDir });
+    const { externalId } = await provider.provision({});
+    await provider.getExtension(externalId, "files")?.write("f.txt", "x");
+    await provider.snapshot(externalId);
+    for (const dir of [stateDir, path.join(stateDir, "sandboxes"), path.join(stateDir, "snapshots", "manifests")]) {
+      expect((statSync(dir).mode & 0o777).toString(8), dir).toBe("700");
+    }
+    await provider.destroyAll();
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseSnapshotRef, type SnapshotRef } from "@openlattice/core";
 import { afterAll, describe, expect, it } from "vitest";
@@ -122,3 +122,55 @@ describe.each(TIERS)("snapshots (%s tier)", (tier) => {
     await p.destroyAll();
   });
 });
+
+describe.each(TIERS)("snapshot env (%s tier)", (tier) => {
+  const skip = skipTier(tier);
+  const name = (text: string) => `${text}${tier === "namespace" ? SKIP_REASON : ""}`;
+
+  it.skipIf(skip)(
+    name("env values are never written to the store; restores get them back only from memory or the caller"),
+    async () => {
+      const stateDir = tempStateDir();
+      const marker = `ol-env-secret-${process.pid}-${Date.now()}`;
+      const provider = new LocalProvider({ isolation: tier, stateDir });
+      try {
+        const { externalId } = await provider.provision({ runtime: { image: "host", env: { API_KEY: marker } } });
+        await provider.getExtension(externalId, "files")?.write("kept.txt", "data");
+        const ref = await provider.snapshot(externalId);
+        expect(grepTree(stateDir, marker)).toEqual([]);
+        expect((ref.metadata as { envNames?: string[] }).envNames).toEqual(["API_KEY"]);
+        // The same provider instance remembers the values (in memory only).
+        const same = await provider.restore(ref);
+        expect((await provider.exec(same.externalId, ["printenv", "API_KEY"])).stdout).toBe(`${marker}\n`);
+        // Another instance cannot: it refuses rather than restoring without them…
+        const other = new LocalProvider({ isolation: tier, stateDir });
+        try {
+          await expect(other.restore(ref)).rejects.toMatchObject({
+            code: "invalid_argument",
+            field: "overrides.runtime.env",
+            message: expect.stringContaining("API_KEY"),
+          });
+          // …until the caller passes them.
+          const given = await other.restore(ref, { runtime: { image: "host", env: { API_KEY: "again" } } });
+          expect((await other.exec(given.externalId, ["printenv", "API_KEY"])).stdout).toBe("again\n");
+          expect(await other.getExtension(given.externalId, "files")?.readText("kept.txt")).toBe("data");
+        } finally {
+          await other.destroyAll();
+        }
+      } finally {
+        await provider.destroyAll();
+      }
+    },
+  );
+});
+
+/** Files under `dir` whose bytes contain `text`. */
+function grepTree(dir: string, text: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...grepTree(full, text));
+    else if (entry.isFile() && readFileSync(full, "latin1").includes(text)) found.push(full);
+  }
+  return found;
+}

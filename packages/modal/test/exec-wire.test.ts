@@ -75,6 +75,16 @@ describe("exec on the wire", () => {
     for (const call of readsAndWait) expect(call.timing.received).toBeLessThan(second);
   });
 
+  test("a command that reopens /dev/stdin after the client's EOF still reads it (stdin is a pipe, as on Modal)", async () => {
+    // `tailscale up --auth-key=file:/dev/stdin` does this; on a named FIFO whose writers are
+    // gone the reopen blocks forever.
+    const result = await provider.exec(sandboxId, ["sh", "-c", "sleep 1; cat /dev/stdin; [ -p /dev/stdin ]"], {
+      stdin: "key-bytes",
+      timeoutMs: 15_000,
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: "key-bytes", timedOut: false });
+  });
+
   test("env names Modal refuses fail as invalid_argument naming the variable, before any RPC", async () => {
     const before = emulator.calls.all().length;
     await expect(provider.exec(sandboxId, ["true"], { env: { "BAD-KEY": "x" } })).rejects.toMatchObject({

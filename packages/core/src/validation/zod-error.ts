@@ -14,22 +14,54 @@ export function formatFieldPath(root: string, path: readonly PropertyKey[]): str
 }
 
 /**
- * Converts a zod failure into an `InvalidArgumentError` naming the first offending field.
- * Every issue is kept in `details.issues`, so nothing the validator found is lost.
+ * Where a field put in the wrong place of a provision spec belongs: the unknown-field message
+ * says so instead of leaving the caller to guess.
+ */
+const MISPLACED_FIELDS: Readonly<Record<string, string>> = {
+  env: "runtime.env",
+  image: "runtime.image",
+  command: "runtime.command",
+  entrypoint: "runtime.entrypoint",
+  workdir: "runtime.workdir",
+  cpu: "resources.cpu",
+  memoryMiB: "resources.memoryMiB",
+  diskMiB: "resources.diskMiB",
+  ports: "network.ports",
+  egress: "network.egress",
+  maxSeconds: "duration.maxSeconds",
+  timeout: "duration.maxSeconds",
+  "resources.gpu": "the top-level gpu: { type, count }",
+};
+
+/** At most this many further problems are spelled out in the message; all are in details. */
+const LISTED_PROBLEMS = 3;
+
+/**
+ * Converts a zod failure into an `InvalidArgumentError` naming the first offending field and
+ * listing the next few. Every issue is kept in `details.issues`, so nothing is lost.
  */
 export function toInvalidArgument(error: z.ZodError, root: string, provider?: string): InvalidArgumentError {
   const issues = error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys: string[] }).keys;
+      const field = formatFieldPath(root, [...issue.path, keys[0] ?? ""]);
+      const home = keys.length === 1 ? MISPLACED_FIELDS[field] : undefined;
       return {
-        field: formatFieldPath(root, [...issue.path, keys[0] ?? ""]),
-        message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((key) => JSON.stringify(key)).join(", ")}`,
+        field,
+        message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((key) => JSON.stringify(key)).join(", ")}${home ? `; it belongs in ${home}` : ""}`,
       };
     }
-    return { field: formatFieldPath(root, issue.path), message: plainMessage(issue.message) };
+    // A bad record key: zod words it with the record's message; the key schema's says what is wrong.
+    const nested = issue.code === "invalid_key" ? (issue as { issues?: { message: string }[] }).issues?.[0] : undefined;
+    return { field: formatFieldPath(root, issue.path), message: plainMessage(nested?.message ?? issue.message) };
   });
   const first = issues[0] ?? { field: root, message: "invalid value" };
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+  const rest = issues.slice(1);
+  const listed = rest.slice(0, LISTED_PROBLEMS).map((issue) => `${issue.field}: ${issue.message}`);
+  const unlisted = rest.length > LISTED_PROBLEMS ? `; ${rest.length - LISTED_PROBLEMS} more in details.issues` : "";
+  const more = rest.length
+    ? ` (and ${rest.length} more problem${rest.length > 1 ? "s" : ""}: ${listed.join("; ")}${unlisted})`
+    : "";
   return new InvalidArgumentError(first.field, `${first.message}${more}`, {
     provider,
     details: { issues },

@@ -1,86 +1,71 @@
 import path from "node:path";
-import {
-  type FileEntry,
-  type FileStat,
-  type FilesExtension,
-  InternalError,
-  InvalidArgumentError,
-  isSandboxError,
-  NotFoundError,
-  type SandboxError,
-} from "@openlattice/core";
-import { PathError, type RootedFs } from "./rooted-fs.js";
+import { type FilesExtension, InvalidArgumentError, isSandboxError, type SandboxError } from "@openlattice/core";
+import type { AgentConnection } from "../agent/agent-connection.js";
+import { fileError } from "../agent/agent-errors.js";
+import { AgentFileError, listDirectory, readFile, simpleRequest, statPath, writeFile } from "../agent/agent-files.js";
+import { Type } from "../agent/protocol.js";
 
-/** How a sandbox's paths map onto a rooted filesystem. */
+/** Most entries one `list` returns: bounds what a directory of the sandbox can make the host hold. */
+export const MAX_LIST_ENTRIES = 1_000_000;
+
+/** How a sandbox's paths reach its agent. */
 export interface FilesBinding {
-  /**
-   * The reachable trees: each rooted filesystem and the sandbox path its root stands for. `/`
-   * alone in the namespace tier; in the `none` tier the workspace (and a workdir outside it),
-   * nothing else. The longest matching root wins.
-   */
-  readonly roots: readonly { readonly path: string; readonly fs: RootedFs }[];
+  readonly connection: () => AgentConnection;
   /** Sandbox path of the working directory (relative paths start there). */
   readonly workdir: string;
+  /**
+   * `undefined` in the namespace tier: the agent resolves every path inside the sandbox, as a
+   * command there would. In the none tier: the host directories the agent is confined to.
+   */
+  readonly roots: readonly string[] | undefined;
   readonly maxFileBytes: number;
   readonly provider: string;
   /** Throws when the sandbox can no longer be used. */
   readonly ensureLive: () => void;
-  /** Runs `body` while no sandbox process can run (freezes when possible). */
-  readonly quiesced: <T>(body: () => Promise<T>) => Promise<T>;
-  /**
-   * Creates files and directories as the sandbox user, inside the sandbox. Used where the host
-   * may not create inodes itself: on a filesystem mounted inside the sandbox's user namespace
-   * (its `/tmp` tmpfs), a host uid the namespace cannot map gets EOVERFLOW. The sandbox user
-   * only sees its own view, so this path is confined by construction.
-   */
-  readonly createInside?: {
-    readonly write: (sandboxPath: string, bytes: Uint8Array) => Promise<void>;
-    readonly mkdir: (sandboxPath: string) => Promise<void>;
-  };
 }
-
-/** The kernel's answer when the host's uid has no mapping in the filesystem's user namespace. */
-const UNMAPPED_OWNER = "EOVERFLOW";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The `files` extension over a `FilesBinding`: binary-safe and confined to the sandbox. */
+/**
+ * The `files` extension through the sandbox's agent: every operation runs inside the sandbox
+ * as the sandbox user (its permissions, its view of the filesystem), regular files and
+ * directories only, byte limits counted on bytes moved. The host itself never opens a path of
+ * the sandbox.
+ */
 export function createFilesExtension(binding: FilesBinding): FilesExtension {
   const { provider } = binding;
-  const roots = [...binding.roots].sort((a, b) => b.path.length - a.path.length);
-  const locate = (input: unknown): { sandboxPath: string; relative: string; fs: RootedFs } => {
-    if (typeof input !== "string" || input === "")
+  /** What the agent is sent, and the sandbox path errors and entries name. */
+  const locate = (input: unknown): { wire: string; sandboxPath: string } => {
+    if (typeof input !== "string" || input === "") {
       throw new InvalidArgumentError("path", "must be a non-empty string", { provider });
+    }
     if (input.includes("\u0000")) throw new InvalidArgumentError("path", "must not contain a NUL byte", { provider });
     const sandboxPath = path.posix.resolve(binding.workdir, input);
-    for (const root of roots) {
-      if (root.path === "/") return { sandboxPath, relative: sandboxPath.slice(1), fs: root.fs };
-      if (sandboxPath === root.path || sandboxPath.startsWith(`${root.path}/`)) {
-        return { sandboxPath, relative: sandboxPath.slice(root.path.length + 1), fs: root.fs };
-      }
+    if (!binding.roots) return { wire: input, sandboxPath };
+    const inside = binding.roots.some((root) => sandboxPath === root || sandboxPath.startsWith(`${root}/`));
+    if (!inside) {
+      throw new InvalidArgumentError(
+        "path",
+        `${JSON.stringify(input)} is outside the sandbox (reachable: ${binding.roots.join(", ")})`,
+        { provider },
+      );
     }
-    throw new InvalidArgumentError(
-      "path",
-      `${JSON.stringify(input)} is outside the sandbox (reachable: ${roots.map((r) => r.path).join(", ")})`,
-      { provider },
-    );
+    return { wire: sandboxPath, sandboxPath };
   };
-  const wrap = async <T>(
-    input: unknown,
-    body: (where: { sandboxPath: string; relative: string; fs: RootedFs }) => Promise<T>,
-  ) => {
+  const run = async <T>(input: unknown, body: (where: { wire: string; sandboxPath: string }) => Promise<T>) => {
     binding.ensureLive();
     const where = locate(input);
     try {
       return await body(where);
     } catch (error) {
-      throw toSandboxError(error, where.sandboxPath, provider);
+      throw toSandboxError(error, where.sandboxPath, binding);
     }
   };
+  const read = (p: string) => run(p, ({ wire }) => readFile(binding.connection(), wire, binding.maxFileBytes));
   return {
-    read: (p) => wrap(p, ({ relative, fs }) => fs.read(relative, binding.maxFileBytes)),
-    readText: async (p) => decoder.decode(await wrap(p, ({ relative, fs }) => fs.read(relative, binding.maxFileBytes))),
+    read,
+    readText: async (p) => decoder.decode(await read(p)),
     write: (p, data) => {
       if (typeof data !== "string" && !(data instanceof Uint8Array)) {
         return Promise.reject(new InvalidArgumentError("data", "must be a string or a Uint8Array", { provider }));
@@ -91,62 +76,35 @@ export function createFilesExtension(binding: FilesBinding): FilesExtension {
           new InvalidArgumentError("data", `must be at most ${binding.maxFileBytes} bytes`, { provider }),
         );
       }
-      return wrap(p, ({ relative, sandboxPath, fs }) =>
-        fs.write(relative, bytes).catch((error: unknown) => {
-          if (!binding.createInside || (error as NodeJS.ErrnoException).code !== UNMAPPED_OWNER) throw error;
-          return binding.createInside.write(sandboxPath, bytes);
-        }),
-      );
+      return run(p, ({ wire }) => writeFile(binding.connection(), wire, bytes));
     },
-    list: (p): Promise<FileEntry[]> => wrap(p, ({ relative, sandboxPath, fs }) => fs.list(relative, sandboxPath)),
+    list: (p) =>
+      run(p, ({ wire, sandboxPath }) => listDirectory(binding.connection(), wire, sandboxPath, MAX_LIST_ENTRIES)),
+    stat: (p) => run(p, ({ wire, sandboxPath }) => statPath(binding.connection(), wire, sandboxPath)),
+    mkdir: (p) => run(p, ({ wire }) => simpleRequest(binding.connection(), Type.mkdir, wire)),
     remove: (p, options) =>
-      wrap(p, ({ relative, fs }) =>
-        options?.recursive ? binding.quiesced(() => fs.remove(relative, true)) : fs.remove(relative, false),
-      ),
-    mkdir: (p) =>
-      wrap(p, ({ relative, sandboxPath, fs }) =>
-        fs.mkdir(relative).catch((error: unknown) => {
-          if (!binding.createInside || (error as NodeJS.ErrnoException).code !== UNMAPPED_OWNER) throw error;
-          return binding.createInside.mkdir(sandboxPath);
-        }),
-      ),
-    stat: (p): Promise<FileStat> => wrap(p, ({ relative, sandboxPath, fs }) => fs.stat(relative, sandboxPath)),
+      run(p, ({ wire, sandboxPath }) => {
+        const isRoot = sandboxPath === "/" || binding.roots?.includes(sandboxPath);
+        if (isRoot)
+          throw new InvalidArgumentError("path", `${JSON.stringify(sandboxPath)} is the sandbox root`, { provider });
+        return simpleRequest(binding.connection(), Type.remove, wire, options?.recursive === true);
+      }),
   };
 }
 
-function toSandboxError(error: unknown, sandboxPath: string, provider: string): SandboxError {
-  if (isSandboxError(error)) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  const at = JSON.stringify(sandboxPath);
-  const options = { provider, cause: error, details: { path: sandboxPath } };
-  switch (code) {
-    case "ENOENT":
-      return new NotFoundError(`${at} does not exist`, options);
-    case "ENOTDIR":
-      return new InvalidArgumentError("path", `${at}: a component is not a directory`, options);
-    case "EISDIR":
-      return new InvalidArgumentError("path", `${at} is a directory`, options);
-    case "EEXIST":
-      return new InvalidArgumentError("path", `${at} exists and is not a directory`, options);
-    case "ENOTEMPTY":
-      return new InvalidArgumentError("path", `${at} is a non-empty directory; pass { recursive: true }`, options);
-    case "EROFS":
-      return new InvalidArgumentError("path", `${at} is on a read-only filesystem`, options);
-    case "EACCES":
-    case "EPERM":
-      return new InvalidArgumentError("path", `${at}: permission denied`, options);
-    case "ELOOP":
-      return new InvalidArgumentError("path", `${at}: too many levels of symbolic links`, options);
-    case "EFBIG":
-      return new InvalidArgumentError("path", `${at} is too large to read in one call`, options);
-    case "EXDEV":
-    case "EINVAL":
-      return new InvalidArgumentError("path", `${at}: ${(error as Error).message}`, options);
-    default:
-      if (error instanceof PathError) return new InvalidArgumentError("path", `${at}: ${error.message}`, options);
-      return new InternalError(
-        `file operation on ${at} failed: ${(error as Error)?.message ?? String(error)}`,
-        options,
-      );
+function toSandboxError(error: unknown, sandboxPath: string, binding: FilesBinding): SandboxError | unknown {
+  if (error instanceof AgentFileError)
+    return fileError(error.failure, sandboxPath, binding.provider, binding.maxFileBytes);
+  if (isSandboxError(error)) {
+    // A connection that died under the operation means the sandbox ended: say so.
+    if (error.code === "internal") {
+      try {
+        binding.ensureLive();
+      } catch (ended) {
+        return ended;
+      }
+    }
+    return error;
   }
+  return error;
 }

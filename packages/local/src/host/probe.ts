@@ -1,13 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { hostImageArgs } from "../sandbox/images.js";
+import { existsSync, lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { findAgentBinary } from "./agent-binary.js";
 import { type CgroupLayout, detectCgroupLayout } from "./cgroup-layout.js";
 import { findExecutable } from "./find-executable.js";
 
 /** Tools the namespace tier runs. */
 export interface NamespaceTools {
   readonly bwrap: string;
-  readonly nsenter: string;
   readonly version: string;
 }
 
@@ -15,13 +14,13 @@ export interface NamespaceTools {
 export interface IsolationProbe {
   readonly platform: NodeJS.Platform;
   readonly root: boolean;
+  /** The agent binary for this architecture (both tiers run it), or why there is none. */
+  readonly agent: { readonly path: string } | { readonly path?: undefined; readonly reason: string };
   /** The namespace tier works here (a real bwrap sandbox ran), or why not. */
   readonly namespace:
     | { readonly available: true; readonly tools: NamespaceTools }
     | { readonly available: false; readonly reason: string };
   readonly cgroups: CgroupLayout;
-  /** `socat`, which forwards ports into a sandbox without network egress. */
-  readonly socat?: string;
   /** `/dev/nvidia*` device nodes to pass through. */
   readonly gpuDevices: readonly string[];
 }
@@ -31,9 +30,27 @@ export interface ProbeOptions {
   readonly hostUid?: number;
   /** Uid inside the sandbox; default 1000. */
   readonly sandboxUid?: number;
+  /** Agent binary to use instead of the packaged one. */
+  readonly agentBinary?: string;
 }
 
 const cache = new Map<string, IsolationProbe>();
+
+/** The `host` image's mounts as bwrap arguments by path (the probe runs once, at construction). */
+function hostImageArgs(): string[] {
+  const args: string[] = [];
+  for (const name of ["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"]) {
+    const source = `/${name}`;
+    try {
+      const stats = lstatSync(source);
+      if (stats.isSymbolicLink()) args.push("--symlink", readlinkSync(source), source);
+      else if (stats.isDirectory()) args.push("--ro-bind", source, source);
+    } catch {
+      // Not on this host.
+    }
+  }
+  return args;
+}
 
 function listGpuDevices(): string[] {
   try {
@@ -46,24 +63,19 @@ function listGpuDevices(): string[] {
   }
 }
 
-function probeNamespace(options: Required<ProbeOptions>): IsolationProbe["namespace"] {
+function probeNamespace(
+  options: Required<Omit<ProbeOptions, "agentBinary">>,
+  root: boolean,
+): IsolationProbe["namespace"] {
   if (process.platform !== "linux")
     return { available: false, reason: `namespaces need Linux (this is ${process.platform})` };
   const bwrap = findExecutable("bwrap");
   if (!bwrap)
     return { available: false, reason: "bubblewrap (bwrap) is not installed; install the bubblewrap package" };
-  const nsenter = findExecutable("nsenter");
-  if (!nsenter) return { available: false, reason: "nsenter (util-linux) is not installed" };
-  const root = process.getuid?.() === 0;
-  if (!root) {
-    return {
-      available: false,
-      reason: "the namespace tier runs commands through nsenter, which needs root; running unprivileged",
-    };
-  }
-  const version = spawnSync(bwrap, ["--version"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  const version = spawnSync(bwrap, ["--version"], { encoding: "utf8", env: {} }).stdout?.trim() ?? "";
   const inner = String(options.sandboxUid);
-  // The same shape as a real sandbox: bwrap running as the mapped host uid.
+  // The shape of a real sandbox: its own user namespace (made unprivileged, so this works for
+  // any user the kernel lets create one), bwrap running as the mapped host uid when we are root.
   const result = spawnSync(
     bwrap,
     [
@@ -75,6 +87,7 @@ function probeNamespace(options: Required<ProbeOptions>): IsolationProbe["namesp
       inner,
       "--die-with-parent",
       "--new-session",
+      "--as-pid-1",
       ...hostImageArgs(),
       "--proc",
       "/proc",
@@ -86,7 +99,7 @@ function probeNamespace(options: Required<ProbeOptions>): IsolationProbe["namesp
       "-c",
       "exit 0",
     ],
-    { encoding: "utf8", timeout: 10_000, uid: options.hostUid, gid: options.hostUid },
+    { encoding: "utf8", timeout: 10_000, env: {}, ...(root ? { uid: options.hostUid, gid: options.hostUid } : {}) },
   );
   if (result.status !== 0) {
     const detail = (result.stderr || result.error?.message || `exit ${result.status}`).trim();
@@ -95,24 +108,25 @@ function probeNamespace(options: Required<ProbeOptions>): IsolationProbe["namesp
       reason: `bubblewrap could not create a sandbox (${detail}); user namespaces may be disabled (e.g. kernel.apparmor_restrict_unprivileged_userns=1)`,
     };
   }
-  return { available: true, tools: { bwrap, nsenter, version } };
+  return { available: true, tools: { bwrap, version } };
 }
 
 /**
- * Probes what isolation this host supports: runs a real (tiny) bubblewrap sandbox, finds
- * writable cgroups, `socat` and GPUs. The result is cached per process and options.
+ * Probes what isolation this host supports: the agent binary, a real (tiny) bubblewrap sandbox,
+ * writable cgroups and GPUs. The result is cached per process and options.
  */
 export function probeIsolation(options: ProbeOptions = {}): IsolationProbe {
   const resolved = { hostUid: options.hostUid ?? 65534, sandboxUid: options.sandboxUid ?? 1000 };
-  const key = `${resolved.hostUid}:${resolved.sandboxUid}`;
+  const key = `${resolved.hostUid}:${resolved.sandboxUid}:${options.agentBinary ?? ""}`;
   const cached = cache.get(key);
   if (cached) return cached;
+  const root = process.getuid?.() === 0;
   const probe: IsolationProbe = {
     platform: process.platform,
-    root: process.getuid?.() === 0,
-    namespace: probeNamespace(resolved),
+    root,
+    agent: findAgentBinary(options.agentBinary),
+    namespace: probeNamespace(resolved, root),
     cgroups: detectCgroupLayout(),
-    ...(findExecutable("socat") ? { socat: findExecutable("socat") as string } : {}),
     gpuDevices: existsSync("/dev") ? listGpuDevices() : [],
   };
   cache.set(key, probe);

@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { InvalidArgumentError, UnsupportedError } from "@openlattice/core";
 
@@ -14,15 +13,20 @@ export type ImageRef =
 /** Image kinds as stated in `capabilities.constraints.imageKinds`. */
 export const IMAGE_KINDS = ["host", "dir:<path>", "tar:<path>"] as const;
 
+/** One read-only piece of a sandbox's root: a bind of a host path, or a symlink. */
+export type ImageMount =
+  | { readonly type: "bind"; readonly source: string; readonly dest: string }
+  | { readonly type: "symlink"; readonly target: string; readonly dest: string };
+
 /** Top-level host directories the `host` image exposes, read-only. */
 const HOST_ENTRIES = ["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
 /** Entries of a rootfs that the sandbox always provides itself. */
-const OWN_ENTRIES = new Set(["proc", "dev", "tmp", "sys", "run"]);
+const OWN_ENTRIES = new Set(["proc", "dev", "tmp", "sys", "run", "workspace"]);
 
 /**
- * Parses `runtime.image`. Registry references fail with `unsupported`, saying what works:
- * there is no registry client in the local provider, by design.
+ * Parses `runtime.image` (syntax only; `resolveImage` checks the path). Registry references
+ * fail with `unsupported`, saying what works.
  */
 export function parseImage(image: string | undefined, provider: string): ImageRef {
   if (image === undefined || image === "host") return { kind: "host" };
@@ -39,18 +43,6 @@ export function parseImage(image: string | undefined, provider: string): ImageRe
         },
       );
     }
-    let stats: ReturnType<typeof statSync>;
-    try {
-      stats = statSync(target);
-    } catch {
-      throw new InvalidArgumentError("runtime.image", `${JSON.stringify(target)} does not exist`, { provider });
-    }
-    if (kind === "dir" && !stats.isDirectory()) {
-      throw new InvalidArgumentError("runtime.image", `${JSON.stringify(target)} is not a directory`, { provider });
-    }
-    if (kind === "tar" && !stats.isFile()) {
-      throw new InvalidArgumentError("runtime.image", `${JSON.stringify(target)} is not a file`, { provider });
-    }
     return { kind, path: target };
   }
   throw new UnsupportedError(
@@ -61,51 +53,75 @@ export function parseImage(image: string | undefined, provider: string): ImageRe
   );
 }
 
-/** bwrap arguments that mount every top-level entry of `root` read-only, recreating symlinks as symlinks. */
-export function rootfsBindArgs(root: string, only?: readonly string[]): string[] {
-  const args: string[] = [];
-  const names = only ?? readdirSync(root).sort();
-  for (const name of names) {
-    if (OWN_ENTRIES.has(name) || name === "workspace") continue;
-    const source = path.join(root, name);
-    let stats: ReturnType<typeof lstatSync>;
-    try {
-      stats = lstatSync(source);
-    } catch {
-      continue;
-    }
-    const target = `/${name}`;
-    if (stats.isSymbolicLink()) args.push("--symlink", readlinkSync(source), target);
-    else if (stats.isDirectory() || stats.isFile()) args.push("--ro-bind", source, target);
+/** Checks that a `dir:`/`tar:` path exists and has the right type, without blocking the event loop. */
+export async function checkImage(image: ImageRef, provider: string): Promise<void> {
+  if (image.kind === "host") return;
+  const stats = await stat(image.path).catch(() => undefined);
+  if (!stats)
+    throw new InvalidArgumentError("runtime.image", `${JSON.stringify(image.path)} does not exist`, { provider });
+  if (image.kind === "dir" && !stats.isDirectory()) {
+    throw new InvalidArgumentError("runtime.image", `${JSON.stringify(image.path)} is not a directory`, { provider });
   }
-  return args;
+  if (image.kind === "tar" && !stats.isFile()) {
+    throw new InvalidArgumentError("runtime.image", `${JSON.stringify(image.path)} is not a file`, { provider });
+  }
 }
 
-/** The host's layout does not change while we run; computed once. */
-let hostArgs: string[] | undefined;
+/** The read-only mounts of every top-level entry of `root` (symlinks recreated as symlinks). */
+export async function rootfsMounts(root: string, only?: readonly string[]): Promise<ImageMount[]> {
+  const names = only ?? (await readdir(root)).sort();
+  const mounts = await Promise.all(
+    names.map(async (name): Promise<ImageMount | undefined> => {
+      if (OWN_ENTRIES.has(name)) return undefined;
+      const source = path.join(root, name);
+      const stats = await lstat(source).catch(() => undefined);
+      if (!stats) return undefined;
+      if (stats.isSymbolicLink()) return { type: "symlink", target: await readlink(source), dest: `/${name}` };
+      if (stats.isDirectory() || stats.isFile()) return { type: "bind", source, dest: `/${name}` };
+      return undefined;
+    }),
+  );
+  return mounts.filter((mount): mount is ImageMount => mount !== undefined);
+}
 
-/** bwrap arguments of the `host` image. */
-export function hostImageArgs(): string[] {
-  hostArgs ??= rootfsBindArgs("/", HOST_ENTRIES);
-  return hostArgs;
+/** The host's layout does not change while we run: computed once. */
+let hostMounts: Promise<ImageMount[]> | undefined;
+
+/** Mounts of the `host` image. */
+export function hostImageMounts(): Promise<ImageMount[]> {
+  hostMounts ??= rootfsMounts("/", HOST_ENTRIES);
+  return hostMounts;
+}
+
+/** bwrap arguments of mounts by path (the probe's sandbox, which needs no descriptors). */
+export function mountArgsByPath(mounts: readonly ImageMount[]): string[] {
+  return mounts.flatMap((mount) =>
+    mount.type === "symlink" ? ["--symlink", mount.target, mount.dest] : ["--ro-bind", mount.source, mount.dest],
+  );
 }
 
 const extractions = new Map<string, Promise<string>>();
 
 /**
- * Extracts a rootfs tarball once into `<stateDir>/images/` and returns the directory. The
- * cache key covers the path, size and mtime, so a changed tarball is extracted again.
+ * Extracts a rootfs tarball once into `imagesDir` and returns the directory. The cache key
+ * covers the path, size and mtime, so a changed tarball is extracted again.
  */
-export function extractTarImage(tarPath: string, stateDir: string): Promise<string> {
-  const stats = statSync(tarPath);
+export async function extractTarImage(tarPath: string, imagesDir: string): Promise<string> {
+  const stats = await stat(tarPath);
   const key = createHash("sha256").update(`${tarPath}\0${stats.size}\0${stats.mtimeMs}`).digest("hex").slice(0, 32);
-  const target = path.join(stateDir, "images", `tar-${key}`);
+  const target = path.join(imagesDir, `tar-${key}`);
   const cached = extractions.get(target);
   if (cached) return cached;
   const job = (async () => {
-    if (existsSync(target)) return target;
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      return target;
     const staging = `${target}.tmp-${process.pid}-${Date.now()}`;
-    await mkdir(staging, { recursive: true });
+    await mkdir(staging, { recursive: true, mode: 0o755 });
     try {
       await new Promise<void>((resolve, reject) => {
         execFile("tar", ["-xf", tarPath, "-C", staging], (error, _stdout, stderr) =>
@@ -114,7 +130,13 @@ export function extractTarImage(tarPath: string, stateDir: string): Promise<stri
       });
       await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
         // Another process finished first: its copy is as good as ours.
-        if (!existsSync(target)) throw error;
+        if (
+          !(await stat(target).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw error;
         await rm(staging, { recursive: true, force: true });
       });
     } catch (error) {

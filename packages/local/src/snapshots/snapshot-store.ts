@@ -22,7 +22,8 @@ import {
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { ProvisionSpec } from "@openlattice/core";
-import type { Owner } from "../files/rooted-fs.js";
+import type { Owner } from "../sandbox/sandbox-boot.js";
+import { pruneStore } from "./snapshot-prune.js";
 
 /** One entry of a snapshot, relative to the workspace root. */
 export type ManifestEntry =
@@ -42,7 +43,13 @@ export interface SnapshotManifest {
   readonly id: string;
   readonly createdAt: string;
   readonly sourceExternalId: string;
+  /** The spec to restore with, without env values (see `envNames`). */
   readonly spec: ProvisionSpec;
+  /**
+   * Names of `runtime.env` entries the source had. Values are never stored at rest: a restore in
+   * the same provider instance gets them back from memory; any other restore must pass them.
+   */
+  readonly envNames?: readonly string[];
   readonly entries: readonly ManifestEntry[];
   /** Bytes of all files in the snapshot. */
   readonly totalBytes: number;
@@ -93,10 +100,10 @@ export class SnapshotStore {
   capture(
     workspace: string,
     cache: StatCache,
-    meta: { sourceExternalId: string; spec: ProvisionSpec },
+    meta: { sourceExternalId: string; spec: ProvisionSpec; envNames: readonly string[] },
   ): Promise<SnapshotManifest> {
     return this.exclusive(async () => {
-      await mkdir(this.manifests, { recursive: true });
+      await mkdir(this.manifests, { recursive: true, mode: 0o700 });
       const entries: ManifestEntry[] = [];
       const seen = new Set<string>();
       let totalBytes = 0;
@@ -145,6 +152,7 @@ export class SnapshotStore {
         createdAt: new Date().toISOString(),
         sourceExternalId: meta.sourceExternalId,
         spec: meta.spec,
+        ...(meta.envNames.length > 0 ? { envNames: meta.envNames } : {}),
         entries,
         totalBytes,
         newBytes,
@@ -152,7 +160,7 @@ export class SnapshotStore {
         hashedFiles,
       };
       const file = path.join(this.manifests, `${manifest.id}.json`);
-      await writeFile(`${file}.tmp`, JSON.stringify(manifest));
+      await writeFile(`${file}.tmp`, JSON.stringify(manifest), { mode: 0o600 });
       await rename(`${file}.tmp`, file);
       return manifest;
     });
@@ -166,11 +174,13 @@ export class SnapshotStore {
 
   /** Copies one file into the store (never following a symlink swapped in meanwhile). */
   private async storeFile(full: string): Promise<{ hash: string; size: number; added: boolean }> {
-    const handle = await open(full, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO swapped in after the walk's lstat must not hang the snapshot.
+    const handle = await open(full, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     const tmp = path.join(this.blobs, `tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-    await mkdir(this.blobs, { recursive: true });
+    await mkdir(this.blobs, { recursive: true, mode: 0o700 });
     try {
       const info = await handle.stat();
+      if (!info.isFile()) throw Object.assign(new Error(`${full} is not a regular file`), { code: "EINVAL" });
       let hash: string;
       let size: number;
       if (info.size <= IN_MEMORY_LIMIT) {
@@ -269,59 +279,16 @@ export class SnapshotStore {
 
   /**
    * Deletes all but the newest `keepLast` snapshots (per source sandbox when `perSource`), then
-   * every blob no remaining snapshot references. Kept snapshots stay restorable: a blob is only
-   * removed when no manifest names it.
+   * every blob no remaining snapshot references (see `pruneStore`).
    */
   prune(options: { keepLast: number; sourceExternalId?: string; perSource?: boolean }): Promise<PruneResult> {
-    return this.exclusive(async () => {
-      const all = await this.list();
-      const groups = new Map<string, SnapshotManifest[]>();
-      for (const manifest of all) {
-        if (options.sourceExternalId !== undefined && manifest.sourceExternalId !== options.sourceExternalId) continue;
-        const key = options.perSource ? manifest.sourceExternalId : "";
-        groups.set(key, [...(groups.get(key) ?? []), manifest]);
-      }
-      const deleted: string[] = [];
-      for (const manifests of groups.values()) {
-        const doomed = manifests.slice(0, Math.max(0, manifests.length - options.keepLast));
-        for (const manifest of doomed) {
-          await rm(path.join(this.manifests, `${manifest.id}.json`), { force: true });
-          deleted.push(manifest.id);
-        }
-      }
-      const live = new Set<string>();
-      for (const manifest of await this.list()) {
-        for (const entry of manifest.entries) if (entry.type === "file") live.add(entry.hash);
-      }
-      let freedBytes = 0;
-      let fans: string[] = [];
-      try {
-        fans = await readdir(this.blobs);
-      } catch {
-        // No blobs yet.
-      }
-      for (const fan of fans) {
-        if (fan.startsWith("tmp-")) continue;
-        for (const hash of await readdir(path.join(this.blobs, fan)).catch(() => [] as string[])) {
-          if (live.has(hash)) continue;
-          const file = path.join(this.blobs, fan, hash);
-          const info = await stat(file).catch(() => undefined);
-          if (info) freedBytes += info.size;
-          await rm(file, { force: true });
-        }
-      }
-      return { deleted, freedBytes };
-    });
+    return this.exclusive(() => pruneStore(this, this.manifests, this.blobs, options));
   }
 }
 
-/** What `prune` removed. */
-export interface PruneResult {
-  /** Ids of the deleted snapshots. */
-  readonly deleted: readonly string[];
-  /** Bytes of blobs freed. */
-  readonly freedBytes: number;
-}
+export type { PruneResult } from "./snapshot-prune.js";
+
+import type { PruneResult } from "./snapshot-prune.js";
 
 async function exists(file: string): Promise<boolean> {
   try {

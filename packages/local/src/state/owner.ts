@@ -18,9 +18,12 @@ function startTimeOf(pid: number): number | undefined {
   }
 }
 
-/** This process. */
+let self: OwnerId | undefined;
+
+/** This process (read once: a process's start time never changes). */
 export function currentOwner(): OwnerId {
-  return { pid: process.pid, startTime: startTimeOf(process.pid) ?? 0 };
+  if (self?.pid !== process.pid) self = { pid: process.pid, startTime: startTimeOf(process.pid) ?? 0 };
+  return self;
 }
 
 /** True while the process that wrote `owner` is still running. */

@@ -1,9 +1,8 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupLayout, V1Controller } from "../host/cgroup-layout.js";
 import { CGROUP_GROUP, parseOwnerGroupName, SandboxCgroups } from "../host/sandbox-cgroups.js";
-import type { SandboxMeta } from "../sandbox/local-sandbox.js";
+import type { SandboxMeta } from "../sandbox/sandbox-record.js";
 import { isOwnerAlive } from "./owner.js";
 import { STAGING_PREFIX, type StateLayout } from "./state-layout.js";
 
@@ -15,19 +14,20 @@ export interface ReapReport {
   readonly reaped: readonly string[];
 }
 
+async function ageMs(file: string): Promise<number> {
+  const info = await stat(file).catch(() => undefined);
+  return info ? Date.now() - info.mtimeMs : 0;
+}
+
 /**
  * Removes sandboxes whose owning process is gone (it crashed or was killed): kills whatever
- * still runs in their cgroups, removes the cgroups, workspaces and state directories. Sandboxes
- * of live processes, this one included, are left alone.
+ * still runs in their cgroups, removes the cgroups, workspaces and state directories. Sandboxes of live processes, this one included, are left alone. The sandboxes
+ * themselves died with their owner already: bubblewrap's --die-with-parent ends a namespace
+ * sandbox, and a none-tier agent ends every tree when its socket closes.
  */
 export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): Promise<ReapReport> {
   const reaped: string[] = [];
-  let ids: string[] = [];
-  try {
-    ids = readdirSync(layout.sandboxes);
-  } catch {
-    return { reaped };
-  }
+  const ids = await readdir(layout.sandboxes).catch(() => [] as string[]);
   for (const id of ids) {
     const dir = layout.sandboxDir(id);
     if (id.startsWith(STAGING_PREFIX)) {
@@ -40,13 +40,12 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
     }
     let meta: SandboxMeta | undefined;
     try {
-      meta = JSON.parse(readFileSync(layout.metaFile(id), "utf8")) as SandboxMeta;
+      meta = JSON.parse(await readFile(layout.metaFile(id), "utf8")) as SandboxMeta;
     } catch {
       meta = undefined;
     }
     if (meta === undefined) {
-      const age = Date.now() - (statSafe(dir) ?? Date.now());
-      if (age < ORPHAN_GRACE_MS) continue;
+      if ((await ageMs(dir)) < ORPHAN_GRACE_MS) continue;
       await rm(dir, { recursive: true, force: true });
       reaped.push(id);
       continue;
@@ -61,16 +60,20 @@ export async function reapOrphans(layout: StateLayout, cgroups: CgroupLayout): P
     await rm(dir, { recursive: true, force: true });
     reaped.push(id);
   }
-  // Workspaces kept outside the state dir whose sandbox record is gone.
-  if (layout.workspaceRoot !== layout.sandboxes && existsSync(layout.workspaceRoot)) {
-    for (const id of readdirSync(layout.workspaceRoot)) {
-      if (existsSync(layout.sandboxDir(id))) continue;
-      const workspace = path.join(layout.workspaceRoot, id);
-      const age = Date.now() - (statSafe(workspace) ?? Date.now());
-      if (age < ORPHAN_GRACE_MS) continue;
-      await rm(workspace, { recursive: true, force: true });
-      reaped.push(id);
-    }
+  // Workspaces whose record is gone (the owner died between removing one and the other).
+  for (const id of await readdir(layout.workRoot).catch(() => [] as string[])) {
+    if (!id.startsWith("sbx-")) continue;
+    if (
+      await stat(layout.sandboxDir(id)).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    const workspace = layout.workspaceDir(id);
+    if ((await ageMs(workspace)) < ORPHAN_GRACE_MS) continue;
+    await rm(workspace, { recursive: true, force: true });
+    if (!reaped.includes(id)) reaped.push(id);
   }
   await reapOwnerGroups(cgroups);
   return { reaped };
@@ -84,41 +87,23 @@ async function reapOwnerGroups(cgroups: CgroupLayout): Promise<void> {
   const bases = [cgroups.unified, ...Object.values(cgroups.v1)].filter((d): d is string => typeof d === "string");
   for (const base of bases) {
     const group = path.join(base, CGROUP_GROUP);
-    let owners: string[] = [];
-    try {
-      owners = readdirSync(group, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory())
-        .map((entry) => entry.name);
-    } catch {
-      continue;
-    }
-    for (const name of owners) {
-      const owner = parseOwnerGroupName(name);
+    const owners = await readdir(group, { withFileTypes: true }).catch(() => []);
+    for (const entry of owners) {
+      if (!entry.isDirectory()) continue;
+      const owner = parseOwnerGroupName(entry.name);
       if (!owner || isOwnerAlive(owner)) continue;
-      const ownerDir = path.join(group, name);
+      const ownerDir = path.join(group, entry.name);
       const isUnified = base === cgroups.unified;
-      for (const entry of readdirSync(ownerDir, { withFileTypes: true })) {
-        if (!entry.isDirectory()) continue;
-        const dirs = isUnified
-          ? { unified: path.join(ownerDir, entry.name) }
-          : { pids: path.join(ownerDir, entry.name) };
-        await SandboxCgroups.fromRecorded(cgroups, dirs)
+      for (const sandbox of await readdir(ownerDir, { withFileTypes: true }).catch(() => [])) {
+        if (!sandbox.isDirectory()) continue;
+        const dir = path.join(ownerDir, sandbox.name);
+        await SandboxCgroups.fromRecorded(cgroups, isUnified ? { unified: dir } : { pids: dir })
           .destroy()
           .catch(() => {});
       }
-      try {
-        rmdirSync(ownerDir);
-      } catch {
+      await rmdir(ownerDir).catch(() => {
         // Still busy: the next start tries again.
-      }
+      });
     }
-  }
-}
-
-function statSafe(file: string): number | undefined {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return undefined;
   }
 }

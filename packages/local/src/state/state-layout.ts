@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -7,22 +7,32 @@ import path from "node:path";
 export const STAGING_PREFIX = ".staging-";
 
 /**
- * Paths under the state directory:
- * `sandboxes/<id>/meta.json` (one per live sandbox), `snapshots/` (the content-addressed
- * store), `images/` (extracted tarballs). Workspaces live in `sandboxes/<id>/workspace` unless
- * the mapped sandbox user cannot traverse there (see `workspaceRoot`).
+ * Paths of the local provider. The state directory is owner-only (0700): `sandboxes/<id>/`
+ * (records), `snapshots/` (the content-addressed store). Workspaces and extracted images live
+ * in `workRoot`, which is the state directory too, except when the provider runs as root in the
+ * namespace tier: then bubblewrap runs as the unprivileged mapped uid and must be able to reach
+ * them by path, so they live in a per-state-dir directory under the system temp dir whose
+ * ancestors are searchable but not listable (0711), named by unguessable sandbox ids.
  */
 export class StateLayout {
   readonly sandboxes: string;
   readonly snapshots: string;
-  /** Directory holding the workspaces; must be traversable by the unprivileged sandbox user. */
-  readonly workspaceRoot: string;
+  /** Holds `<id>/` workspaces and `images/`. */
+  readonly workRoot: string;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    options: { readonly traversableWork: boolean } = { traversableWork: false },
+  ) {
     this.sandboxes = path.join(root, "sandboxes");
     this.snapshots = path.join(root, "snapshots");
-    mkdirSync(this.sandboxes, { recursive: true, mode: 0o711 });
-    this.workspaceRoot = traversableByOthers(this.sandboxes) ? this.sandboxes : fallbackWorkspaceRoot(root);
+    mkdirSync(this.sandboxes, { recursive: true, mode: 0o700 });
+    for (const dir of [root, this.sandboxes]) {
+      // A state directory made by an earlier version (or by hand) may be looser: tighten ours.
+      if (ownedByUs(dir)) chmodSync(dir, 0o700);
+    }
+    this.workRoot = options.traversableWork ? traversableWorkRoot(root) : path.join(root, "work");
+    if (!options.traversableWork) mkdirSync(this.workRoot, { recursive: true, mode: 0o700 });
   }
 
   sandboxDir(id: string): string {
@@ -34,36 +44,37 @@ export class StateLayout {
   }
 
   workspaceDir(id: string): string {
-    return this.workspaceRoot === this.sandboxes
-      ? path.join(this.sandboxes, id, "workspace")
-      : path.join(this.workspaceRoot, id);
+    return path.join(this.workRoot, id);
+  }
+
+  /** Where tarball images are extracted. */
+  get images(): string {
+    return path.join(this.workRoot, "images");
   }
 }
 
-/** True when every ancestor of `dir` (and `dir`) lets other users search it. */
-function traversableByOthers(dir: string): boolean {
-  let current = path.resolve(dir);
-  for (;;) {
-    try {
-      if ((statSync(current).mode & 0o001) === 0) return false;
-    } catch {
-      return false;
-    }
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
+function ownedByUs(dir: string): boolean {
+  try {
+    return statSync(dir).uid === process.getuid?.();
+  } catch {
+    return false;
   }
 }
 
 /**
- * When the state dir sits under a private directory (e.g. root's 0700 home), bubblewrap, which
- * runs as the unprivileged mapped uid, could not reach a workspace there; workspaces then live
- * in a per-state-dir directory under the system temp dir, searchable but not listable.
+ * `<tmp>/openlattice-local-<uid>/<hash of the state dir>`, each level 0711 and verified to be
+ * a real directory owned by us: someone else could have created the name first in /tmp.
  */
-function fallbackWorkspaceRoot(stateRoot: string): string {
+function traversableWorkRoot(stateRoot: string): string {
   const key = createHash("sha256").update(stateRoot).digest("hex").slice(0, 16);
   const base = path.join(os.tmpdir(), `openlattice-local-${process.getuid?.() ?? "u"}`);
-  const dir = path.join(base, key);
-  mkdirSync(dir, { recursive: true, mode: 0o711 });
-  return dir;
+  for (const dir of [base, path.join(base, key)]) {
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    const stats = lstatSync(dir);
+    if (!stats.isDirectory() || stats.uid !== process.getuid?.()) {
+      throw new Error(`${dir} is not a directory owned by this user; remove it`);
+    }
+    chmodSync(dir, 0o711);
+  }
+  return path.join(base, key);
 }

@@ -21,6 +21,13 @@ export const EXEC_FIFO_ROOT = "/tmp/.openlattice-emulator";
  * the processes get scheduled. The arguments stay positional (`"$@"`): nothing the caller sent
  * is parsed by a shell. After the command ends the wrapper releases the holder and removes the
  * FIFOs, keeping the command's exit status.
+ *
+ * The command itself reads an anonymous pipe that a background `cat` fills from `in`, as a
+ * container's stdin is on Modal: a program that reopens its stdin (`cat /dev/stdin`, Tailscale's
+ * `--auth-key=file:/dev/stdin`) after the client sent EOF would block for good on a named FIFO
+ * with no writer left, while reopening a pipe succeeds. The relay is started in a subshell that
+ * exits at once, so the pipeline ends with the command; the relay ends at EOF or on its next write
+ * once the command is gone.
  */
 const WRAPPER = [
   'd="$0"',
@@ -30,7 +37,7 @@ const WRAPPER = [
   "( read -r _ <&4 ) </dev/null >/dev/null 2>&1 5<&- &",
   "exec 3>&- 4>&-",
   "printf R",
-  '"$@" <&5 5<&-',
+  '{ cat <&5 5<&- 2>/dev/null & } | "$@" 5<&-',
   "rc=$?",
   "exec 5<&-",
   'echo 1<>"$d/ctl"',

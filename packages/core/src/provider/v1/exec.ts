@@ -61,9 +61,11 @@ export interface ExecResult {
   readonly exitCode: number;
   /** Stdout decoded as UTF-8 (invalid sequences become U+FFFD); use `stdoutBytes` for binary. */
   readonly stdout: string;
+  /** Stderr decoded as UTF-8, like `stdout`. */
   readonly stderr: string;
   /** Stdout exactly as produced (up to `maxOutputBytes`). */
   readonly stdoutBytes: Uint8Array;
+  /** Stderr exactly as produced (up to `maxOutputBytes`). */
   readonly stderrBytes: Uint8Array;
   /** The command was killed because `timeoutMs` passed. */
   readonly timedOut: boolean;
@@ -74,5 +76,6 @@ export interface ExecResult {
    * Present only where the backend can tell; `undefined` means unknown, not "no".
    */
   readonly oomKilled?: boolean;
+  /** Wall-clock time from the start of the command to its end, in milliseconds. */
   readonly durationMs: number;
 }

@@ -27,6 +27,7 @@ export interface ProvisionOptions {
 export interface Provider {
   /** Stable provider name, e.g. `"local"` or `"modal"`. */
   readonly name: string;
+  /** The spec version implemented; `assertProvider` checks it before anything else. */
   readonly specificationVersion: typeof SPECIFICATION_VERSION;
   /** What this provider can do; constant for the provider's lifetime. */
   readonly capabilities: Capabilities;

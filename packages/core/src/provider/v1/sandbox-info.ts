@@ -9,9 +9,13 @@ export interface SandboxNode {
   readonly externalId: string;
   /** Name of the provider that owns it. */
   readonly provider: string;
+  /** Lifecycle state when the call returned (`running` once `provision` resolves). */
   readonly status: SandboxStatus;
+  /** When the provider created the sandbox. */
   readonly createdAt: Date;
+  /** The spec's labels, as given; `list({ labels })` filters on them. */
   readonly labels: Readonly<Record<string, string>>;
+  /** The spec's `name`, when it had one. */
   readonly name?: string;
 }
 
@@ -31,13 +35,17 @@ export interface SandboxResources {
 export interface SandboxInfo extends Omit<SandboxNode, "createdAt"> {
   /** When the sandbox was created; absent only when the provider no longer knows it. */
   readonly createdAt?: Date;
+  /** When the sandbox began accepting `exec`, when known. */
   readonly startedAt?: Date;
+  /** When the sandbox ended (destroyed, exited or expired), once it has. */
   readonly endedAt?: Date;
   /** Exit code of the sandbox's main command, once it ended. */
   readonly exitCode?: number;
   /** Why the sandbox ended or failed, when known (e.g. `"destroyed"`, `"duration limit"`). */
   readonly reason?: string;
+  /** The image the sandbox runs (the spec's `runtime.image`, or the provider's default). */
   readonly image?: string;
+  /** Resources the sandbox actually received, which may differ from what the spec asked for. */
   readonly resources?: SandboxResources;
   /** Free-form provider facts (isolation tier, host pid, region…). */
   readonly details?: Readonly<Record<string, unknown>>;
