@@ -42,4 +42,5 @@ export const LOCAL_KNOWN_FAILURES: readonly string[] = [
   "exec.cwd.missing",
   "limits.disk.enforced",
   "errors.typed",
+  "snapshot.restore.overrides",
 ];
