@@ -93,6 +93,78 @@ describe("openlattice-conformance CLI (from source)", () => {
     expect(missing.stderr).toContain("provider module not found");
     const wrong = cli("test/fixtures/not-a-provider-module.ts");
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain("must export a function that returns a fresh Provider");
+    expect(wrong.stderr).toContain("must export a Provider factory function, a Provider class or a Provider instance");
+    expect(cli("x.ts", "--timeout", "nope=1").stderr).toContain('unknown timeout "nope"');
+    expect(cli("x.ts", "--large-file-bytes", "lots").stderr).toContain(
+      "--large-file-bytes must be a positive whole number",
+    );
+  });
+
+  it("accepts a class export (one instance per case) and an instance export (second-instance checks not-run)", () => {
+    const dir = scratch();
+    const only = ["--only", "provider.,sandbox.list.shared"];
+    const viaClass = cli("test/fixtures/class-provider-module.ts", ...only, "--json", join(dir, "class.json"));
+    expect(viaClass.code, viaClass.stderr).toBe(3);
+    const classReport = JSON.parse(readFileSync(join(dir, "class.json"), "utf8")) as ConformanceReport;
+    const outcomes = (report: ConformanceReport) =>
+      Object.fromEntries(
+        (report.providers[0]?.results ?? [])
+          .filter((result) => result.id.startsWith("provider.") || result.id === "sandbox.list.shared")
+          .map((result) => [result.id, result.outcome]),
+      );
+    expect(classReport.providers[0]?.provider).toBe("cli-class");
+    expect(outcomes(classReport)).toEqual({
+      "provider.spec-version": "pass",
+      "provider.capabilities.valid": "pass",
+      "sandbox.list.shared": "pass",
+    });
+    const viaInstance = cli("test/fixtures/instance-provider-module.ts", ...only, "--json", join(dir, "instance.json"));
+    expect(viaInstance.code, viaInstance.stderr).toBe(3);
+    const instanceReport = JSON.parse(readFileSync(join(dir, "instance.json"), "utf8")) as ConformanceReport;
+    expect(outcomes(instanceReport)).toEqual({
+      "provider.spec-version": "pass",
+      "provider.capabilities.valid": "pass",
+      "sandbox.list.shared": "not-run",
+    });
+    expect(
+      instanceReport.providers[0]?.results.find((result) => result.id === "sandbox.list.shared")?.reason,
+    ).toContain("one shared instance");
+  });
+
+  it("runs without --image on the provider's default image, and not-runs provisioning cases when there is none", () => {
+    const dir = scratch();
+    const run = cli(
+      "test/fixtures/no-default-image-module.ts",
+      "--only",
+      "sandbox.provision.node,spec.invalid.rejected",
+      "--timeout",
+      "caseMs=30000",
+      "--json",
+      join(dir, "r.json"),
+    );
+    expect(run.code, run.stderr).toBe(3);
+    const results = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")).providers[0].results as {
+      id: string;
+      outcome: string;
+      reason?: string;
+    }[];
+    const node = results.find((result) => result.id === "sandbox.provision.node");
+    expect(node?.outcome).toBe("not-run");
+    expect(node?.reason).toContain("declares no capabilities.constraints.defaultImage");
+    expect(results.find((result) => result.id === "spec.invalid.rejected")?.outcome).toBe("pass");
+    const withImage = cli(
+      "test/fixtures/no-default-image-module.ts",
+      "--only",
+      "sandbox.provision.node",
+      "--image",
+      "host",
+      "--json",
+      join(dir, "i.json"),
+    );
+    expect(withImage.code, withImage.stderr).toBe(3);
+    const nodeWithImage = JSON.parse(readFileSync(join(dir, "i.json"), "utf8")).providers[0].results.find(
+      (result: { id: string }) => result.id === "sandbox.provision.node",
+    );
+    expect(nodeWithImage?.outcome).toBe("pass");
   });
 });

@@ -1,16 +1,26 @@
-import { lstatSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/** True while process `pid` exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
- * Removes what the reference providers of this test run left in their default root: snapshot
- * copies (spec v1 has no snapshot delete) and workspaces of workers vitest killed before their
- * exit hooks ran. Only entries created since this run started are touched.
+ * Removes what reference providers left in their default root when their process died before
+ * its exit hook ran (a worker vitest killed): each process has its own `p<pid>` directory there,
+ * so only directories of processes that no longer exist are touched, never those of a test run
+ * going on next to this one.
  */
 export default function setup(): () => void {
-  const started = Date.now();
-  const root = join(tmpdir(), "openlattice-reference");
   return () => {
+    const root = join(tmpdir(), "openlattice-reference");
     let names: string[] = [];
     try {
       names = readdirSync(root);
@@ -18,12 +28,8 @@ export default function setup(): () => void {
       return;
     }
     for (const name of names) {
-      const path = join(root, name);
-      try {
-        if (lstatSync(path).birthtimeMs >= started - 1_000) rmSync(path, { recursive: true, force: true });
-      } catch {
-        // Removed concurrently: nothing to do.
-      }
+      const pid = /^p(\d+)$/.exec(name)?.[1];
+      if (pid !== undefined && !alive(Number(pid))) rmSync(join(root, name), { recursive: true, force: true });
     }
   };
 }

@@ -49,3 +49,38 @@ describe("describeProvider options", () => {
     }
   });
 });
+
+describe("openlattice-conformance flags", () => {
+  it("turn into suite options: sizes with units, timeouts by name, concurrency, probe URL", async () => {
+    const { parseCliArgs } = await import("../src/cli/parse-cli-args.js");
+    const args = parseCliArgs([
+      "p.ts",
+      "--large-file-bytes=2MiB",
+      "--large-stream-bytes=1GiB",
+      "--large-output-bytes",
+      "1048576",
+      "--timeout",
+      "caseMs=1000,healthMs=50",
+      "--concurrency",
+      "4",
+      "--probe-url",
+      "http://10.0.0.1:8080/",
+      "--ttl",
+      "120",
+    ]);
+    if (args === "help") throw new Error("unexpected help");
+    expect(args.concurrency).toBe(4);
+    expect(args.options).toMatchObject({
+      largeFileBytes: 2 * 1024 * 1024,
+      largeStreamBytes: 1024 * 1024 * 1024,
+      largeOutputBytes: 1024 * 1024,
+      timeouts: { caseMs: 1000, healthMs: 50 },
+      concurrent: true,
+      probeUrl: "http://10.0.0.1:8080/",
+      ttlSeconds: 120,
+    });
+    expect(() => parseCliArgs(["p.ts", "--ttl", "1MiB"])).toThrow(/--ttl must be a positive whole number/);
+    expect(() => parseCliArgs(["p.ts", "--probe-url", "ftp://x"])).toThrow(/http/);
+    expect(() => resolveConfig({ name: "x", createProvider, options: { probeUrl: "not a url" } })).toThrow(/probeUrl/);
+  });
+});

@@ -10,4 +10,9 @@ export interface CaseDefinition {
   readonly run: (c: CaseContext) => Promise<void>;
   /** Runs after every other case of the run (the leak check), even when cases run concurrently. */
   readonly last?: boolean;
+  /**
+   * Runs alone, after the concurrent cases and before the last ones: for a case that measures
+   * the suite's own process (its memory), which other cases running at once would disturb.
+   */
+  readonly exclusive?: boolean;
 }

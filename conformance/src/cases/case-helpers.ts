@@ -132,10 +132,10 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
 }
 
-/** The optional, non-spec `list({ labels })` of a provider, bound, or `undefined` when it has none. */
+/** The optional `list({ labels })` of a provider, bound, or `undefined` when it has none. */
 export function listOf(
   provider: Provider,
-): ((filter: { labels: Record<string, string> }) => Promise<readonly SandboxNode[]>) | undefined {
+): ((filter: { labels?: Record<string, string> }) => Promise<readonly SandboxNode[]>) | undefined {
   const list = (provider as unknown as { list?: unknown }).list;
   if (typeof list !== "function") return undefined;
   return (filter) => Promise.resolve(list.call(provider, filter) as readonly SandboxNode[]);
@@ -171,4 +171,16 @@ export function requireExtension<K extends ExtensionName>(c: CaseContext, id: st
   if (extension === undefined)
     throw new Error(`capabilities.extensions declares "${name}" but getExtension returns undefined`);
   return extension;
+}
+
+/** Names the output of a check after the corpus id, so a failure says which value broke. */
+export function firstMismatch(ids: readonly string[], expected: readonly string[], actual: string): string | undefined {
+  const parts = actual.split("\u0000");
+  for (let i = 0; i < expected.length; i++) {
+    if (parts[i] !== expected[i])
+      return `${ids[i]}: expected ${JSON.stringify(expected[i]?.slice(0, 80))}, got ${JSON.stringify(parts[i]?.slice(0, 80))}`;
+  }
+  return parts.length === expected.length + 1
+    ? undefined
+    : `expected ${expected.length} values, got ${parts.length - 1}`;
 }

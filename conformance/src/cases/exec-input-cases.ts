@@ -1,8 +1,8 @@
-import { isSandboxError } from "@openlattice/core";
+import { DEFAULT_MAX_OUTPUT_BYTES, type ExecOptions } from "@openlattice/core";
 import { expect } from "vitest";
 import { type HostileExpectation, type HostileTarget, hostileCorpus } from "../hostile-corpus.js";
 import type { CaseDefinition } from "./case-definition.js";
-import { expectSandboxError } from "./case-helpers.js";
+import { assertBytesEqual, expectSandboxError, firstMismatch, pathExists, pseudoRandomBytes } from "./case-helpers.js";
 
 const CORPUS = hostileCorpus();
 const byTarget = (target: HostileTarget, expectation: HostileExpectation) =>
@@ -10,21 +10,6 @@ const byTarget = (target: HostileTarget, expectation: HostileExpectation) =>
 
 /** Hostile argv values that must arrive unchanged (shared corpus, plus short ones for the env case). */
 const HOSTILE = byTarget("argv", "exact").map((entry) => entry.value);
-
-/** A shell snippet printing `$name`, or `unset` when the variable does not exist. */
-const printOrUnset = (name: string) => `printf "%s" "\${${name}-unset}"`;
-
-/** Names the output of a check after the corpus id, so a failure says which value broke. */
-function firstMismatch(ids: readonly string[], expected: readonly string[], actual: string): string | undefined {
-  const parts = actual.split("\u0000");
-  for (let i = 0; i < expected.length; i++) {
-    if (parts[i] !== expected[i])
-      return `${ids[i]}: expected ${JSON.stringify(expected[i]?.slice(0, 80))}, got ${JSON.stringify(parts[i]?.slice(0, 80))}`;
-  }
-  return parts.length === expected.length + 1
-    ? undefined
-    : `expected ${expected.length} values, got ${parts.length - 1}`;
-}
 
 /** What reaches the command: argv, cwd, env and stdin. */
 export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
@@ -48,23 +33,73 @@ export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
   {
     id: "exec.argv.invalid",
     run: async (c) => {
-      const node = await c.provision();
-      await expectSandboxError(c.exec(node.externalId, []), ["invalid_argument"], "exec with an empty argv");
-      await expectSandboxError(
-        c.exec(node.externalId, ["echo", "nul\u0000byte"]),
-        ["invalid_argument"],
-        "exec with a NUL byte",
-      );
-      await expectSandboxError(
-        c.exec(node.externalId, ["true"], { env: { "A=B": "x" } }),
-        ["invalid_argument"],
-        "env name with '='",
-      );
-      await expectSandboxError(
-        c.exec(node.externalId, ["true"], { timeoutMs: -5 }),
-        ["invalid_argument"],
-        "negative timeoutMs",
-      );
+      const box = await c.sandbox();
+      const marker = `${box.scratch}/ran`;
+      const touch = ["sh", "-c", 'touch "$1"', "sh", marker];
+      const probes: { argv: readonly string[]; options?: Record<string, unknown>; field: string }[] = [
+        { argv: [], field: "argv" },
+        { argv: [""], field: "argv[0]" },
+        { argv: touch, options: { env: { "A=B": "x" } }, field: "env" },
+        { argv: touch, options: { env: { "": "x" } }, field: "env" },
+        { argv: touch, options: { timeoutMs: -5 }, field: "timeoutMs" },
+        { argv: touch, options: { timeoutMs: 1.5 }, field: "timeoutMs" },
+        { argv: touch, options: { maxOutputBytes: -1 }, field: "maxOutputBytes" },
+        { argv: touch, options: { olcUnknownOption: true }, field: "olcUnknownOption" },
+      ];
+      const problems: string[] = [];
+      for (const probe of probes) {
+        const what = `exec(${JSON.stringify(probe.argv.slice(0, 1))}, ${JSON.stringify(probe.options ?? {})})`;
+        try {
+          const error = await expectSandboxError(
+            c.exec(box.id, probe.argv, probe.options as ExecOptions),
+            ["invalid_argument"],
+            what,
+          );
+          if (!String(error.details.field ?? "").startsWith(probe.field)) {
+            problems.push(`${what}: names field ${JSON.stringify(error.details.field)}, expected ${probe.field}`);
+          }
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
+      if (await pathExists(c, box.id, marker)) problems.push("a rejected exec ran its command");
+      if (problems.length > 0) throw new Error(problems.join("\n"));
+    },
+  },
+  {
+    id: "exec.input.nul",
+    run: async (c) => {
+      const box = await c.sandbox();
+      const marker = `${box.scratch}/ran`;
+      const touch = ["sh", "-c", 'touch "$1"', "sh", marker];
+      const invalid = CORPUS.filter((entry) => entry.expect === "invalid" && entry.target !== "file-name");
+      const problems: string[] = [];
+      for (const entry of invalid) {
+        const request: { argv: string[]; options: ExecOptions; field: string } =
+          entry.target === "argv"
+            ? { argv: [...touch, entry.value], options: {}, field: "argv[" }
+            : entry.target === "env-name"
+              ? { argv: touch, options: { env: { [entry.value]: "x" } }, field: "env" }
+              : entry.target === "env-value"
+                ? { argv: touch, options: { env: { OLC_NUL: entry.value } }, field: "env" }
+                : { argv: touch, options: { cwd: `${box.scratch}/${entry.value}` }, field: "cwd" };
+        try {
+          const error = await expectSandboxError(
+            c.exec(box.id, request.argv, request.options),
+            ["invalid_argument"],
+            entry.id,
+          );
+          if (!String(error.details.field ?? "").startsWith(request.field)) {
+            problems.push(
+              `${entry.id}: names field ${JSON.stringify(error.details.field)}, expected ${request.field}…`,
+            );
+          }
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
+      if (await pathExists(c, box.id, marker)) problems.push("an exec with a NUL byte ran its command");
+      if (problems.length > 0) throw new Error(problems.join("\n"));
     },
   },
   {
@@ -94,69 +129,34 @@ export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
     },
   },
   {
+    id: "exec.cwd.relative",
+    run: async (c) => {
+      const box = await c.sandbox();
+      const name = box.scratch.slice(box.workdir.length + 1);
+      await c.mustExec(box.id, ["mkdir", "-p", "--", `${box.scratch}/inner`]);
+      const direct = await c.exec(box.id, ["pwd"], { cwd: name });
+      expect(direct.stdout, `pwd with cwd ${JSON.stringify(name)}`).toBe(`${box.scratch}\n`);
+      const nested = await c.exec(box.id, ["pwd"], { cwd: `${name}/inner` });
+      expect(nested.stdout, "pwd with a nested relative cwd").toBe(`${box.scratch}/inner\n`);
+      const dotted = await c.exec(box.id, ["pwd"], { cwd: `./${name}/inner/..` });
+      expect(dotted.stdout, "pwd with ./ and .. in a relative cwd").toBe(`${box.scratch}\n`);
+    },
+  },
+  {
     id: "exec.cwd.missing",
     run: async (c) => {
       const box = await c.sandbox();
-      const missing = `${box.scratch}/does-not-exist`;
-      let result: Awaited<ReturnType<typeof c.exec>>;
-      try {
-        result = await c.exec(box.id, ["pwd"], { cwd: missing });
-      } catch (error) {
-        if (!isSandboxError(error)) throw new Error(`exec in a missing cwd failed untyped: ${String(error)}`);
-        return;
+      const marker = `${box.scratch}/ran`;
+      // Running in the wrong directory is a safety bug: the command must not run at all.
+      await c.mustExec(box.id, ["sh", "-c", 'printf x > "$1"', "sh", `${box.scratch}/a-file`]);
+      for (const cwd of [`${box.scratch}/does-not-exist`, "olc-relative-does-not-exist", `${box.scratch}/a-file`]) {
+        await expectSandboxError(
+          c.exec(box.id, ["sh", "-c", 'touch "$1"', "sh", marker], { cwd }),
+          ["not_found"],
+          `exec with the missing cwd ${cwd}`,
+        );
       }
-      expect(result.exitCode, `exec in a missing cwd ran and printed ${JSON.stringify(result.stdout)}`).not.toBe(0);
-    },
-  },
-  {
-    id: "exec.env.exact",
-    run: async (c) => {
-      const node = await c.provision();
-      const values = byTarget("env-value", "exact");
-      const env: Record<string, string> = {};
-      values.forEach((entry, index) => {
-        env[`OLC_V${index}`] = entry.value;
-      });
-      // "$NAME" inside double quotes expands without re-parsing the value, so the output is exact.
-      const script = `printf '%s\\000' ${values.map((_, index) => `"$OLC_V${index}"`).join(" ")}`;
-      const result = await c.exec(node.externalId, ["sh", "-c", script], { env });
-      const mismatch = firstMismatch(
-        values.map((entry) => entry.id),
-        values.map((entry) => entry.value),
-        result.stdout,
-      );
-      if (mismatch) throw new Error(`an env value did not arrive exactly: ${mismatch}`);
-      // Unusual names: passed exactly, or refused with invalid_argument (some backends restrict names).
-      const problems: string[] = [];
-      for (const entry of [...byTarget("env-name", "exact"), ...byTarget("env-name", "exact-or-invalid")]) {
-        try {
-          const listed = await c.exec(node.externalId, ["env"], { env: { [entry.value]: "olc-value" } });
-          if (!listed.stdout.includes(`${entry.value}=olc-value\n`))
-            problems.push(`${entry.id}: not in the environment`);
-        } catch (error) {
-          const allowed =
-            entry.expect === "exact-or-invalid" && isSandboxError(error) && error.code === "invalid_argument";
-          if (!allowed) problems.push(`${entry.id}: ${String(error)}`);
-        }
-      }
-      if (problems.length > 0) throw new Error(`env names not passed exactly:\n${problems.join("\n")}`);
-      const path = await c.exec(node.externalId, ["sh", "-c", 'printf "%s" "$PATH"'], { env: { OLC_ONLY: "1" } });
-      expect(path.stdout.length, "extra env keeps PATH").toBeGreaterThan(0);
-    },
-  },
-  {
-    id: "exec.env.isolated",
-    run: async (c) => {
-      const node = await c.provision();
-      const first = await c.exec(node.externalId, ["sh", "-c", 'printf "%s" "$OLC_LEAK"'], {
-        env: { OLC_LEAK: "first" },
-      });
-      expect(first.stdout, "env reaches the first exec").toBe("first");
-      const second = await c.exec(node.externalId, ["sh", "-c", printOrUnset("OLC_LEAK")]);
-      expect(second.stdout, "env of the first exec in the second").toBe("unset");
-      await c.exec(node.externalId, ["sh", "-c", "export OLC_EXPORTED=1"]);
-      const third = await c.exec(node.externalId, ["sh", "-c", printOrUnset("OLC_EXPORTED")]);
-      expect(third.stdout, "a variable exported by an earlier command").toBe("unset");
+      expect(await pathExists(c, box.id, marker), "an exec with a missing cwd ran its command").toBe(false);
     },
   },
   {
@@ -175,6 +175,24 @@ export const EXEC_INPUT_CASES: readonly CaseDefinition[] = [
       expect(none.stdout, "cat without stdin prints nothing").toBe("");
       const count = await c.exec(node.externalId, ["wc", "-c"], { stdin: "" });
       expect(count.stdout.trim(), "an empty stdin string").toBe("0");
+      // A command that exits without reading its stdin: the unread input is not the exec's failure.
+      const unread = await c.exec(node.externalId, ["true"], { stdin: new Uint8Array(4 * 1024 * 1024) });
+      expect(unread.exitCode, "exit code of a command that ignores 4 MiB of stdin").toBe(0);
+    },
+  },
+  {
+    id: "exec.stdin.large",
+    run: async (c) => {
+      const node = await c.provision();
+      const bytes = pseudoRandomBytes(c.options.largeStdinBytes, 11);
+      const result = await c.exec(node.externalId, ["cat"], {
+        stdin: bytes,
+        maxOutputBytes: Math.max(bytes.byteLength, DEFAULT_MAX_OUTPUT_BYTES),
+      });
+      expect(result.exitCode, "cat exit code").toBe(0);
+      assertBytesEqual(result.stdoutBytes, bytes, `${bytes.byteLength} bytes of stdin echoed by cat`);
+      const counted = await c.exec(node.externalId, ["wc", "-c"], { stdin: bytes });
+      expect(counted.stdout.trim(), "wc -c of the stdin").toBe(String(bytes.byteLength));
     },
   },
 ];

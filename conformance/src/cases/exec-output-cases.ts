@@ -6,7 +6,7 @@ import { allByteValues, assertBytesEqual, joinChunks, pseudoRandomBytes } from "
 /** A 64-character line (plus newline) repeated: any dropped, repeated or reordered chunk shows as a misaligned line. */
 const LINE = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
 
-function expectedPattern(length: number): Uint8Array {
+export function expectedPattern(length: number): Uint8Array {
   const line = new TextEncoder().encode(`${LINE}\n`);
   const out = new Uint8Array(length);
   for (let offset = 0; offset < length; offset += line.byteLength) {
@@ -16,7 +16,7 @@ function expectedPattern(length: number): Uint8Array {
 }
 
 /** `yes` piped into `head -c`: produces `bytes` of the pattern above. */
-function patternCommand(bytes: number): string[] {
+export function patternCommand(bytes: number): string[] {
   return ["sh", "-c", `yes '${LINE}' | head -c ${bytes}`];
 }
 
@@ -50,28 +50,24 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
   {
     id: "exec.exit-code.not-found",
     run: async (c) => {
-      const node = await c.provision();
-      const viaShell = await c.exec(node.externalId, ["sh", "-c", "olc-no-such-program-xyz"]);
+      const box = await c.sandbox();
+      const viaShell = await c.exec(box.id, ["sh", "-c", "olc-no-such-program-xyz"]);
       expect(viaShell.exitCode, "a missing program run by sh").toBe(127);
-      try {
-        const direct = await c.exec(node.externalId, ["olc-no-such-program-xyz"]);
-        expect(direct.exitCode, "a missing program as argv[0]").toBe(127);
-      } catch (error) {
-        // Rejecting is allowed for argv[0] itself, but only with a typed error.
-        if (!isSandboxError(error) || !["not_found", "invalid_argument"].includes(error.code)) throw error;
-        c.note(`a missing argv[0] rejects with ${error.code}`);
+      const script = `${box.scratch}/not-executable.sh`;
+      await c.mustExec(box.id, ["sh", "-c", 'printf "#!/bin/sh\\necho ran\\n" > "$1" && chmod 644 "$1"', "sh", script]);
+      for (const [argv0, code] of [
+        ["olc-no-such-program-xyz", 127],
+        [script, 126],
+      ] as const) {
+        try {
+          const direct = await c.exec(box.id, [argv0]);
+          expect(direct.exitCode, `${code === 127 ? "a missing" : "a non-executable"} program as argv[0]`).toBe(code);
+        } catch (error) {
+          // Rejecting is allowed for argv[0] itself, but only with a typed error.
+          if (!isSandboxError(error) || !["not_found", "invalid_argument"].includes(error.code)) throw error;
+          c.note(`${argv0} as argv[0] rejects with ${error.code}`);
+        }
       }
-    },
-  },
-  {
-    id: "exec.exit-code.signal",
-    run: async (c) => {
-      const node = await c.provision();
-      const result = await c.exec(node.externalId, ["sh", "-c", "printf before; kill -9 $$"]);
-      expect(result.exitCode, "exit code of a SIGKILLed command").toBe(137);
-      expect(result.stdout, "output before the kill is kept").toBe("before");
-      const term = await c.exec(node.externalId, ["sh", "-c", "kill -15 $$"]);
-      expect(term.exitCode, "exit code of a SIGTERMed command").toBe(143);
     },
   },
   {
@@ -81,11 +77,11 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
       const result = await c.exec(node.externalId, [
         "sh",
         "-c",
-        "printf out1; printf err1 >&2; printf out2; printf err2 >&2",
+        "printf out1; printf 'err1\\n' >&2; printf out2; printf '  err2\\n\\n' >&2",
       ]);
       expect(result.stdout, "stdout").toBe("out1out2");
-      expect(result.stderr, "stderr").toBe("err1err2");
-      expect(new TextDecoder().decode(result.stderrBytes), "stderrBytes").toBe("err1err2");
+      expect(result.stderr, "stderr, whitespace and newlines kept").toBe("err1\n  err2\n\n");
+      expect(new TextDecoder().decode(result.stderrBytes), "stderrBytes").toBe("err1\n  err2\n\n");
     },
   },
   {
@@ -172,6 +168,46 @@ export const EXEC_OUTPUT_CASES: readonly CaseDefinition[] = [
       const zero = await c.exec(node.externalId, ["sh", "-c", "printf abc; printf def >&2"], { maxOutputBytes: 0 });
       expect(zero.stdoutBytes.byteLength + zero.stderrBytes.byteLength, "maxOutputBytes 0 keeps nothing").toBe(0);
       expect(zero.truncated, "truncated with maxOutputBytes 0").toBe(true);
+    },
+  },
+  {
+    id: "exec.output.per-stream",
+    run: async (c) => {
+      const node = await c.provision();
+      const size = 64 * 1024;
+      const limit = 1000;
+      const expected = expectedPattern(size).subarray(0, limit);
+      // stderr alone over the cap: stdout must come back whole, stderr as its exact prefix.
+      const errHeavy = await c.exec(
+        node.externalId,
+        ["sh", "-c", `printf out-intact; ${patternCommand(size)[2]} >&2`],
+        {
+          maxOutputBytes: limit,
+        },
+      );
+      expect(errHeavy.stdout, "stdout under the cap while stderr is over it").toBe("out-intact");
+      assertBytesEqual(errHeavy.stderrBytes, expected, "stderr kept prefix");
+      expect(errHeavy.truncated, "truncated when only stderr was cut").toBe(true);
+      // And the other way round.
+      const outHeavy = await c.exec(
+        node.externalId,
+        ["sh", "-c", `printf err-intact >&2; ${patternCommand(size)[2]}`],
+        {
+          maxOutputBytes: limit,
+        },
+      );
+      expect(outHeavy.stderr, "stderr under the cap while stdout is over it").toBe("err-intact");
+      assertBytesEqual(outHeavy.stdoutBytes, expected, "stdout kept prefix");
+      expect(outHeavy.truncated, "truncated when only stdout was cut").toBe(true);
+      // Both under the cap on their own, over it together: nothing is cut.
+      const both = await c.exec(node.externalId, ["sh", "-c", "printf %0600d 0; printf %0600d 0 >&2"], {
+        maxOutputBytes: limit,
+      });
+      expect(
+        [both.stdoutBytes.byteLength, both.stderrBytes.byteLength],
+        "600 + 600 bytes under a 1000-byte cap",
+      ).toEqual([600, 600]);
+      expect(both.truncated, "truncated when each stream fits its own cap").toBe(false);
     },
   },
 ];

@@ -48,20 +48,23 @@ export const EXTENSION_CASES: readonly CaseDefinition[] = [
     id: "cleanup.list-by-label",
     run: async (c) => {
       const list = listOf(c.raw);
-      if (!list) return c.unsupported("the provider has no list() (it is not part of spec v1)");
+      if (!list) return c.unsupported("the provider has no list() (optional in spec v1)");
+      const key = "openlattice.list-probe";
       const marker = `olc-list-${Math.random().toString(36).slice(2, 10)}`;
-      const node = await c.provision({ labels: { "openlattice.list-probe": marker } });
-      await c.provision();
-      const found = await list({ labels: { "openlattice.list-probe": marker } });
-      expect(
-        found.map((entry) => entry.externalId),
-        "list by a unique label",
-      ).toEqual([node.externalId]);
-      const byRun = await list({ labels: { [LABEL_RUN]: c.options.runId } });
-      expect(
-        byRun.map((entry) => entry.externalId),
-        "list by the run label",
-      ).toContain(node.externalId);
+      const node = await c.provision({ labels: { [key]: marker } });
+      // Same key, another value: a filter that matches keys only would return it too.
+      const sibling = await c.provision({ labels: { [key]: `${marker}-other` } });
+      const plain = await c.provision();
+      const ids = async (labels: Record<string, string>) => (await list({ labels })).map((entry) => entry.externalId);
+      expect(await ids({ [key]: marker }), "list by a unique label value").toEqual([node.externalId]);
+      expect(await ids({ [key]: marker, [LABEL_RUN]: c.options.runId }), "list by two labels").toEqual([
+        node.externalId,
+      ]);
+      expect(await ids({ [key]: marker, "openlattice.absent": "x" }), "list by a label no sandbox has").toEqual([]);
+      const byRun = await ids({ [LABEL_RUN]: c.options.runId });
+      for (const expected of [node, sibling, plain]) {
+        expect(byRun, "list by the run label").toContain(expected.externalId);
+      }
     },
   },
   {

@@ -1,83 +1,80 @@
+import { expect } from "vitest";
 import type { CaseDefinition } from "./case-definition.js";
-import { requireExtension, sleep } from "./case-helpers.js";
+import { expectSandboxError, requireExtension } from "./case-helpers.js";
+import { fetchFresh, randomPort, randomToken, startServer, waitForToken } from "./http-server.js";
 
-/** A tiny HTTP server answering every request with the token, in whichever runtime the image has. */
-const SERVERS: readonly { program: string; argv: (port: number, token: string) => string[] }[] = [
-  {
-    program: "node",
-    argv: (port, token) => [
-      "node",
-      "-e",
-      "require('http').createServer((q,s)=>s.end(process.argv[1])).listen(+process.argv[2],'0.0.0.0')",
-      token,
-      String(port),
-    ],
-  },
-  {
-    program: "python3",
-    argv: (port, token) => [
-      "python3",
-      "-c",
-      [
-        "import http.server,sys",
-        "t=sys.argv[1].encode()",
-        "class H(http.server.BaseHTTPRequestHandler):",
-        "  def do_GET(s):",
-        "    s.send_response(200);s.send_header('Content-Length',str(len(t)));s.end_headers();s.wfile.write(t)",
-        "  def log_message(s,*a): pass",
-        "http.server.HTTPServer(('0.0.0.0',int(sys.argv[2])),H).serve_forever()",
-      ].join("\n"),
-      token,
-      String(port),
-    ],
-  },
-];
+/** `count` distinct random ports. */
+function distinctPorts(count: number): number[] {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(randomPort());
+  return [...ports];
+}
 
-/** The `network` extension, checked with a real request from the host. */
+/** The `network` extension, checked with real requests from the host. */
 export const NETWORK_CASES: readonly CaseDefinition[] = [
   {
     id: "network.get-url.http",
     run: async (c) => {
-      // A port unlikely to be in use where sandboxes share the host's network (isolation "none").
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const port = randomPort();
       const box = await c.sandbox({ network: { ports: [port] } });
       const network = requireExtension(c, box.id, "network");
-      let server: (typeof SERVERS)[number] | undefined;
-      for (const candidate of SERVERS) {
-        if (await c.hasProgram(box.id, candidate.program)) {
-          server = candidate;
-          break;
-        }
-      }
-      if (!server) return c.notRun("the sandbox image has neither node nor python3 to run an HTTP server");
-      const token = `olc-${Math.random().toString(36).slice(2)}`;
-      // Backgrounded with its output detached, so the exec returns while the server keeps running.
-      const start = await c.exec(box.id, [
-        "sh",
-        "-c",
-        '"$@" >/dev/null 2>&1 </dev/null &',
-        "sh",
-        ...server.argv(port, token),
-      ]);
-      if (start.exitCode !== 0) throw new Error(`starting the server failed: ${start.stderr}`);
+      const token = randomToken();
+      await startServer(c, box.id, port, token);
       const url = await network.getUrl(port);
-      const parsed = new URL(url);
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
-        throw new Error(`getUrl returned ${url}, not an http(s) URL`);
-      const deadline = Date.now() + c.options.timeouts.networkReadyMs;
-      let last = "";
-      for (;;) {
-        try {
-          const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-          const body = await response.text();
-          if (response.ok && body === token) return;
-          last = `HTTP ${response.status}: ${body.slice(0, 200)}`;
-        } catch (error) {
-          last = String((error as Error).cause ?? error);
+      await waitForToken(url, token, c.options.timeouts.networkReadyMs);
+      // A forwarder that serves one connection and quits passes the first request only: each
+      // further request opens a connection of its own.
+      for (let request = 2; request <= 5; request++) {
+        const answer = await fetchFresh(url);
+        if (!answer.ok || answer.body !== token) {
+          throw new Error(`request ${request} to ${url} failed: ${answer.ok ? answer.body.slice(0, 100) : answer.why}`);
         }
-        if (Date.now() > deadline) throw new Error(`GET ${url} never answered with the token; last: ${last}`);
-        await sleep(300);
       }
+      expect(await network.getUrl(port), "getUrl of the same port again").toBe(url);
+    },
+  },
+  {
+    id: "network.ports.multiple",
+    run: async (c) => {
+      const ports = distinctPorts(3);
+      const box = await c.sandbox({ network: { ports } });
+      const network = requireExtension(c, box.id, "network");
+      const tokens = ports.map(() => randomToken());
+      for (const [index, port] of ports.entries()) await startServer(c, box.id, port, tokens[index] as string);
+      const urls = await Promise.all(ports.map((port) => network.getUrl(port)));
+      // Each URL must reach the server on its own port: a provider forwarding every port to the
+      // first one answers with the first token everywhere.
+      for (const [index, url] of urls.entries()) {
+        await waitForToken(url, tokens[index] as string, c.options.timeouts.networkReadyMs);
+      }
+    },
+  },
+  {
+    id: "network.ports.undeclared",
+    run: async (c) => {
+      const [declared, undeclared] = distinctPorts(2) as [number, number];
+      const box = await c.sandbox({ network: { ports: [declared] } });
+      const network = requireExtension(c, box.id, "network");
+      // The spec's rule: only declared ports are reachable, whatever else the backend could route.
+      const problems: string[] = [];
+      for (const [value, what] of [
+        [undeclared, `port ${undeclared}, not declared`],
+        [0, "port 0"],
+        [70_000, "port 70000"],
+        [1.5, "port 1.5"],
+      ] as const) {
+        try {
+          const error = await expectSandboxError(() => network.getUrl(value), ["invalid_argument"], `getUrl(${what})`);
+          if (error.details.field !== "port") {
+            problems.push(`getUrl(${what}) names field ${JSON.stringify(error.details.field)}, expected "port"`);
+          }
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
+      const url = await network.getUrl(declared);
+      if (typeof url !== "string" || url === "") problems.push("getUrl of the declared port did not return a URL");
+      if (problems.length > 0) throw new Error(problems.join("\n"));
     },
   },
 ];

@@ -1,5 +1,7 @@
 import { assertProvider, EXTENSION_NAMES, SPECIFICATION_VERSION } from "@openlattice/core";
 import { expect } from "vitest";
+import { NotRunSignal, UnsupportedSignal } from "../suite/case-signals.js";
+import { withDeadline } from "../suite/sandbox-tracker.js";
 import type { CaseDefinition } from "./case-definition.js";
 
 const ISOLATION = ["vm", "namespace", "none"];
@@ -63,16 +65,33 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
           expect(Number.isFinite(value) && value > 0, `constraints.${key} is a positive number`).toBe(true);
       }
       if (caps.gpu) expect(limits.gpuTypes.length, "a GPU provider lists its gpuTypes").toBeGreaterThan(0);
-      // Constant for the provider's lifetime, and the same for every instance the factory makes.
-      const snapshot = JSON.stringify(caps);
-      expect(JSON.stringify(c.raw.capabilities), "capabilities read twice").toBe(snapshot);
-      await c.raw.inspect("olc-capabilities-probe").catch(() => undefined);
-      expect(JSON.stringify(c.raw.capabilities), "capabilities after a call").toBe(snapshot);
-      const other = await c.createProvider();
-      expect(JSON.stringify(other.capabilities), "capabilities of a second provider from the same factory").toBe(
-        snapshot,
+      else expect(limits.gpuTypes, "gpuTypes of a provider without GPUs").toEqual([]);
+      expect(limits.imageKinds.length, "constraints.imageKinds describes at least one kind of image").toBeGreaterThan(
+        0,
       );
+      for (const kind of limits.imageKinds) expect(typeof kind === "string" && kind !== "", "imageKinds[]").toBe(true);
+      for (const [feature, why] of Object.entries(caps.limitations ?? {})) {
+        expect(typeof why === "string" && why !== "", `limitations.${feature} says why`).toBe(true);
+      }
+      // Constant for the provider's lifetime, and the same for every instance the factory makes.
+      const before = structuredClone(caps);
+      expect(c.raw.capabilities, "capabilities read twice").toEqual(before);
+      await c.raw.inspect("olc-capabilities-probe").catch(() => undefined);
+      expect(c.raw.capabilities, "capabilities after a call").toEqual(before);
+      if (c.options.image !== undefined || limits.defaultImage !== undefined) {
+        const node = await c.provision();
+        await c.exec(node.externalId, ["true"]);
+        expect(c.raw.capabilities, "capabilities after provisioning and an exec").toEqual(before);
+      } else {
+        c.note("no image to provision with: capabilities were compared without a sandbox");
+      }
+      if (c.options.sharedInstance) {
+        c.note("createProvider returns one shared instance: no second instance to compare");
+        return;
+      }
+      const other = await c.createProvider();
       expect(other, "the factory returns a fresh provider each time").not.toBe(c.raw);
+      expect(other.capabilities, "capabilities of a second provider from the same factory").toEqual(before);
     },
   },
   {
@@ -84,8 +103,41 @@ export const PROVIDER_CASES: readonly CaseDefinition[] = [
         Number.isFinite(report.latencyMs) && report.latencyMs >= 0,
         `latencyMs ${report.latencyMs} is finite and >= 0`,
       ).toBe(true);
-      if (!report.healthy) c.note(`provider reports unhealthy: ${report.message ?? "(no message)"}`);
+      if (!report.healthy) {
+        // "Unhealthy" must be true: a backend that provisions and runs a command is usable.
+        let works = false;
+        try {
+          const node = await c.provision();
+          works = (await c.exec(node.externalId, ["true"])).exitCode === 0;
+        } catch (error) {
+          if (error instanceof NotRunSignal || error instanceof UnsupportedSignal) throw error;
+        }
+        if (works)
+          throw new Error(
+            `healthCheck reports unhealthy (${report.message ?? "no message"}) while provisioning and exec work`,
+          );
+        c.note(`provider reports unhealthy: ${report.message ?? "(no message)"}`);
+      }
       if (report.message !== undefined) expect(typeof report.message, "message is a string").toBe("string");
+    },
+  },
+  {
+    id: "health.bounded",
+    run: async (c) => {
+      const bound = c.options.timeouts.healthMs;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const started = performance.now();
+        const report = await withDeadline(c.raw.healthCheck(), bound, "healthCheck()");
+        const measured = performance.now() - started;
+        // latencyMs is the check's own time: never more than the suite saw, and not a made-up figure.
+        expect(report.latencyMs, `latencyMs vs the ${measured.toFixed(1)} ms the suite measured`).toBeLessThanOrEqual(
+          measured + 2,
+        );
+        expect(
+          report.latencyMs,
+          `latencyMs vs the ${measured.toFixed(1)} ms the suite measured`,
+        ).toBeGreaterThanOrEqual(measured / 2 - 50);
+      }
     },
   },
 ];

@@ -1,14 +1,15 @@
 import { isSandboxError, parseSnapshotRef, type SnapshotRef } from "@openlattice/core";
 import { expect } from "vitest";
 import type { CaseContext } from "../suite/case-context.js";
+import { withDeadline } from "../suite/sandbox-tracker.js";
 import type { CaseDefinition } from "./case-definition.js";
-import { pathExists } from "./case-helpers.js";
+import { expectSandboxError, pathExists } from "./case-helpers.js";
 
 /**
  * Takes a snapshot, or, when the capabilities say snapshots are unsupported, verifies that
  * `snapshot` really throws `unsupported` and ends the case so.
  */
-async function takeSnapshot(c: CaseContext, id: string): Promise<SnapshotRef> {
+export async function takeSnapshot(c: CaseContext, id: string): Promise<SnapshotRef> {
   if (c.capabilities.snapshot === false) {
     try {
       await c.provider.snapshot(id);
@@ -22,8 +23,17 @@ async function takeSnapshot(c: CaseContext, id: string): Promise<SnapshotRef> {
     }
     throw new Error("capabilities.snapshot is false but snapshot succeeded");
   }
+  const before = Date.now();
   const ref = await c.provider.snapshot(id);
+  const after = Date.now();
   expect(ref.provider, "ref.provider").toBe(c.raw.name);
+  const at = new Date(ref.createdAt).getTime();
+  const skew = c.options.clockSkewMs;
+  expect(
+    at >= before - skew && at <= after + skew,
+    `ref.createdAt ${String(ref.createdAt)} is when the snapshot was taken`,
+  ).toBe(true);
+  if (ref.sourceExternalId !== undefined) expect(ref.sourceExternalId, "ref.sourceExternalId").toBe(id);
   expect(c.capabilities.snapshotTypes, "ref.type is one of capabilities.snapshotTypes").toContain(ref.type);
   return ref;
 }
@@ -71,6 +81,90 @@ export const SNAPSHOT_CASES: readonly CaseDefinition[] = [
         (await c.mustExec(fromPlain.externalId, ["cat", "olc-json.txt"])).stdout,
         "restored from plain JSON.parse",
       ).toBe("json");
+    },
+  },
+  {
+    id: "snapshot.ref.fresh-provider",
+    run: async (c) => {
+      const node = await c.provision();
+      await c.mustExec(node.externalId, ["sh", "-c", "printf survives > olc-fresh.txt"]);
+      const ref = await takeSnapshot(c, node.externalId);
+      // Refs are documented to survive: stored as JSON, restored by another process's provider.
+      const other = await c.freshProvider();
+      const restored = await other.restore(parseSnapshotRef(JSON.stringify(ref)));
+      try {
+        const cat = await other.exec(restored.externalId, ["cat", "olc-fresh.txt"]);
+        expect(cat.stdout, "file in the sandbox a fresh provider restored").toBe("survives");
+      } finally {
+        await other.destroy(restored.externalId);
+      }
+    },
+  },
+  {
+    id: "snapshot.ref.invalid",
+    run: async (c) => {
+      const node = await c.provision();
+      const ref = await takeSnapshot(c, node.externalId);
+      const problems: string[] = [];
+      const probes: [() => Promise<unknown>, readonly ("invalid_argument" | "not_found" | "terminated")[], string][] = [
+        [
+          () => c.provider.restore({ ...ref, provider: `${ref.provider}-olc-other` }),
+          ["invalid_argument"],
+          "restore of another provider's ref",
+        ],
+        [
+          () => c.provider.restore({ ...ref, externalId: "olc-no-such-snapshot" }),
+          ["not_found"],
+          "restore of an unknown snapshot",
+        ],
+        [() => c.provider.restore({} as SnapshotRef), ["invalid_argument"], "restore of an empty ref"],
+        [
+          () => c.provider.snapshot("olc-never-created-snapshot-source"),
+          ["not_found", "terminated"],
+          "snapshot of an unknown id",
+        ],
+      ];
+      for (const [operation, codes, what] of probes) {
+        try {
+          await expectSandboxError(operation, codes, what);
+        } catch (error) {
+          problems.push((error as Error).message);
+        }
+      }
+      await c.provider.destroy(node.externalId);
+      try {
+        await expectSandboxError(
+          c.provider.snapshot(node.externalId),
+          ["terminated", "not_found"],
+          "snapshot after destroy",
+        );
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+      if (problems.length > 0) throw new Error(problems.join("\n"));
+    },
+  },
+  {
+    id: "snapshot.during-exec",
+    run: async (c) => {
+      const node = await c.provision();
+      await c.mustExec(node.externalId, ["sh", "-c", "printf during > olc-during.txt"]);
+      const bound = c.options.timeouts.snapshotMs;
+      // The command outlives the bound: a snapshot that waits for running execs cannot make it.
+      const controller = new AbortController();
+      const running = c
+        .exec(node.externalId, ["sleep", String(Math.ceil(bound / 1000) + 30)], { signal: controller.signal })
+        .catch(() => undefined);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const ref = await withDeadline(takeSnapshot(c, node.externalId), bound, "a snapshot taken while an exec runs");
+        const restored = await c.provider.restore(ref);
+        const cat = await c.mustExec(restored.externalId, ["cat", "olc-during.txt"]);
+        expect(cat.stdout, "file in the sandbox restored from a snapshot taken during an exec").toBe("during");
+      } finally {
+        controller.abort(new Error("snapshot.during-exec is done"));
+        await running;
+      }
     },
   },
 ];

@@ -5,7 +5,6 @@ import { ConformanceReporter } from "../reporter/conformance-reporter.js";
 import { ProgressReporter } from "../reporter/progress-reporter.js";
 import { renderMarkdown } from "../reporter/render-markdown.js";
 import { REQUIREMENTS } from "../requirements/requirement-list.js";
-import type { SuiteOptions } from "../suite/suite-options.js";
 import { CONFIG_ENV, MODULE_ENV } from "./cli-entry-env.js";
 import { parseCliArgs, USAGE } from "./parse-cli-args.js";
 
@@ -46,14 +45,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // Built package: dist/cli-entry.js next to this file; from source (tsx): src/cli/cli-entry.ts.
   const here = dirname(fileURLToPath(import.meta.url));
   const entry = existsSync(join(here, "cli-entry.js")) ? join(here, "cli-entry.js") : join(here, "cli-entry.ts");
-  const options: SuiteOptions = {
-    skip: args.skip,
-    ...(args.only && { only: args.only }),
-    ...(args.image && { image: args.image }),
-    ...(args.runId && { runId: args.runId }),
-  };
   process.env[MODULE_ENV] = modulePath;
-  process.env[CONFIG_ENV] = JSON.stringify({ ...(args.name && { name: args.name }), options });
+  process.env[CONFIG_ENV] = JSON.stringify({ ...(args.name && { name: args.name }), options: args.options });
 
   const reporter = new ConformanceReporter({
     ...(args.json && { json: resolve(args.json) }),
@@ -76,6 +69,7 @@ async function main(argv: readonly string[]): Promise<number> {
       reporters: [new ProgressReporter(REQUIREMENTS.length), reporter],
       testTimeout: 600_000,
       hookTimeout: 600_000,
+      maxConcurrency: args.concurrency,
     },
     // Run from source (development), resolve workspace packages to their sources as the repo's tests do.
     fromSource ? { ssr: { resolve: { conditions: ["@openlattice/source"] } } } : {},

@@ -18,8 +18,10 @@ export interface RunOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly groups: ProcessGroups;
-  /** Kills what a timeout or abort ends. The reference kills the whole process group. */
-  readonly kill: (pid: number) => void;
+  /** Kills what a timeout ends. The reference kills the whole process group. */
+  readonly killOnTimeout: (pid: number) => void;
+  /** Kills what an abort ends. The reference kills the whole process group. */
+  readonly killOnAbort: (pid: number) => void;
 }
 
 /**
@@ -33,25 +35,22 @@ export function runProcess(request: ExecRequest, options: RunOptions): Promise<E
   return new Promise<ExecResult>((resolve, reject) => {
     const [program, ...args] = request.argv as [string, ...string[]];
     // detached: the child leads a new process group, which is what timeouts, aborts and pause signal.
-    const child = spawn(program, args, { cwd: options.cwd, env: { ...options.env }, detached: true, stdio: "pipe" });
+    const child = spawn(program, args, { cwd: options.cwd, env: { ...options.env }, detached: true });
     const { stdout, stderr } = collectorsFor(request);
     let timedOut = false;
     const pid = child.pid;
     if (pid !== undefined) options.groups.add(pid);
-    const stop = () => {
-      if (pid !== undefined) options.kill(pid);
-    };
     const onTimeout = () => {
       timedOut = true;
-      stop();
+      if (pid !== undefined) options.killOnTimeout(pid);
     };
     const timer = request.timeoutMs === undefined ? undefined : setTimeout(onTimeout, request.timeoutMs);
     // Reject at once: the caller asked to stop waiting, whatever the process tree does next.
     const onAbort = () => {
-      stop();
+      if (pid !== undefined) options.killOnAbort(pid);
       reject(request.signal?.reason);
     };
-    request.signal?.addEventListener("abort", onAbort, { once: true });
+    request.signal?.addEventListener("abort", onAbort);
     // A throwing callback is the caller's bug, not the command's: the collector keeps the error
     // and the exec rejects with it after the command ends.
     const push = (collector: OutputCollector) => (chunk: Buffer) => collector.push(chunk);
@@ -70,21 +69,17 @@ export function runProcess(request: ExecRequest, options: RunOptions): Promise<E
       request.signal?.removeEventListener("abort", onAbort);
       // Background children keep the group alive (servers, loops): keep tracking it until it is empty.
       if (pid !== undefined && !groupAlive(pid)) options.groups.delete(pid);
-      if (request.signal?.aborted) return reject(request.signal.reason);
       stdout.end();
       stderr.end();
       const callbackError = stdout.callbackError ?? stderr.callbackError;
       if (callbackError !== undefined) return reject(callbackError);
       if (spawnError?.code === "ENOENT" || spawnError?.code === "EACCES") {
-        // What a shell reports for a program it cannot find or run.
-        const message = new TextEncoder().encode(
-          `${program}: ${spawnError.code === "ENOENT" ? "command not found" : "permission denied"}\n`,
-        );
+        // What a shell reports for a program it cannot find (127) or cannot run (126).
         return resolve(
           createExecResult({
             exitCode: spawnError.code === "ENOENT" ? 127 : 126,
             stdoutBytes: new Uint8Array(0),
-            stderrBytes: message,
+            stderrBytes: new Uint8Array(0),
             durationMs: Date.now() - started,
           }),
         );

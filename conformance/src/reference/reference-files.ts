@@ -1,5 +1,5 @@
-import { lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import {
   type FileEntry,
   type FileStat,
@@ -11,48 +11,18 @@ import {
 
 /**
  * The reference `files` extension. The reference runs host processes (isolation "none"), so the
- * sandbox "sees" host paths; this extension still refuses anything outside the sandbox's own
- * directories (`roots`), after resolving `..` and symlinks, so a path can never reach the rest of
- * the host through it.
+ * sandbox sees host paths, and so do its files: a path is resolved against the working
+ * directory exactly as a command in the sandbox would resolve it, with no other rule (there is
+ * no boundary to enforce; never hand this provider a path you would not hand to `exec`).
  */
 export function createReferenceFiles(
   workdir: () => string,
-  roots: () => readonly string[],
   provider: string,
+  /** Marks a call as sandbox activity (for `duration.idleSeconds`); returns its end. */
+  activity: () => () => void,
 ): FilesExtension {
-  /** Resolves `path` against the working directory and checks it stays inside a root. */
-  async function confine(path: string): Promise<string> {
-    if (typeof path !== "string" || path === "" || path.includes("\u0000")) {
-      throw new InvalidArgumentError("path", "must be a non-empty string without NUL", { provider });
-    }
-    const absolute = isAbsolute(path) ? resolve(path) : resolve(workdir(), path);
-    // Symlinks are resolved on the longest existing prefix; the rest does not exist yet.
-    let existing = absolute;
-    let rest = "";
-    for (;;) {
-      try {
-        existing = await realpath(existing);
-        break;
-      } catch {
-        const parent = dirname(existing);
-        if (parent === existing) break;
-        rest = rest === "" ? existing.slice(parent.length + 1) : join(existing.slice(parent.length + 1), rest);
-        existing = parent;
-      }
-    }
-    const real = rest === "" ? existing : join(existing, rest);
-    const inside = roots().some((root) => {
-      const fromRoot = relative(root, real);
-      return fromRoot === "" || (!fromRoot.startsWith(`..${sep}`) && fromRoot !== ".." && !isAbsolute(fromRoot));
-    });
-    if (!inside) {
-      throw new InvalidArgumentError("path", `${JSON.stringify(path)} resolves outside the sandbox's directories`, {
-        provider,
-      });
-    }
-    return absolute;
-  }
-
+  // No validation of its own: Node refuses a path with a NUL byte (ERR_INVALID_ARG_VALUE), and
+  // toError reports that, like any error other than a missing path, as invalid_argument.
   const toError = (error: unknown, path: string): SandboxError => {
     if (error instanceof SandboxError) return error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -63,10 +33,13 @@ export function createReferenceFiles(
   const guarded =
     <A extends unknown[], R>(operation: (path: string, ...args: A) => Promise<R>) =>
     async (path: string, ...args: A): Promise<R> => {
+      const done = activity();
       try {
-        return await operation(await confine(path), ...args);
+        return await operation(resolve(workdir(), path), ...args);
       } catch (error) {
         throw toError(error, path);
+      } finally {
+        done();
       }
     };
 

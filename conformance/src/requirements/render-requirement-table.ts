@@ -7,11 +7,10 @@ export const TABLE_END = "<!-- requirements:end -->";
 /** Renders the requirement list as a markdown table (one row per requirement, in list order). */
 export function renderRequirementTable(requirements: readonly Requirement[]): string {
   const rows = requirements.map((requirement) => {
-    const gate = requirement.capability
-      ? `\`${requirement.capability}\``
-      : requirement.needs
-        ? `needs \`${requirement.needs}\``
-        : "";
+    const gate = [
+      ...(requirement.capability ? [`\`${requirement.capability}\``] : []),
+      ...(requirement.needs ? [`needs \`${requirement.needs}\``] : []),
+    ].join(", ");
     return `| \`${requirement.id}\` | ${requirement.level} | ${escapeCell(requirement.title)} | ${gate} |`;
   });
   return ["| Id | Level | Requirement | Gated by |", "| --- | --- | --- | --- |", ...rows].join("\n");

@@ -14,7 +14,14 @@ export type RequirementCapability =
   | "lifecycle"
   | "snapshot"
   | "execStreaming"
-  | "list";
+  | "list"
+  | "gpu"
+  | "egress"
+  | "processes"
+  | "pty"
+  | "fileStreams"
+  | "fileWatch"
+  | "lifetime";
 
 /** One checked-in requirement of Provider spec v1. Ids are stable: never rename one. */
 export interface Requirement {
@@ -24,8 +31,8 @@ export interface Requirement {
   readonly area: string;
   readonly title: string;
   readonly capability?: RequirementCapability;
-  /** A suite option the case needs; without it the case is `not-run` (e.g. `image` for runtime specs). */
-  readonly needs?: "image";
+  /** A suite option the case needs; without it the case is `not-run` (e.g. `probeUrl` for egress). */
+  readonly needs?: "probeUrl";
 }
 
 const LEVELS: readonly string[] = ["MUST", "SHOULD", "MAY"];
@@ -37,6 +44,13 @@ const CAPABILITIES: readonly string[] = [
   "snapshot",
   "execStreaming",
   "list",
+  "gpu",
+  "egress",
+  "processes",
+  "pty",
+  "fileStreams",
+  "fileWatch",
+  "lifetime",
 ];
 
 /** Validates the requirement data; throws on the first problem so a bad edit fails loudly. */
@@ -56,7 +70,7 @@ export function parseRequirements(value: unknown): readonly Requirement[] {
     if (capability !== undefined && !CAPABILITIES.includes(capability as string)) {
       throw new Error(`${where}: unknown capability`);
     }
-    if (needs !== undefined && needs !== "image") throw new Error(`${where}: unknown needs`);
+    if (needs !== undefined && needs !== "probeUrl") throw new Error(`${where}: unknown needs`);
     return entry as unknown as Requirement;
   });
 }

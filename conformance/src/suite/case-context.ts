@@ -1,15 +1,9 @@
-import {
-  type ExecOptions,
-  type ExecResult,
-  type Provider,
-  type ProvisionSpec,
-  type SandboxNode,
-  SPECIFICATION_VERSION,
-} from "@openlattice/core";
+import type { ExecOptions, ExecResult, Provider, ProvisionSpec, SandboxNode } from "@openlattice/core";
 import type { Requirement } from "../requirements/requirement-list.js";
 import { NotRunSignal, UnsupportedSignal } from "./case-signals.js";
 import type { SandboxTracker } from "./sandbox-tracker.js";
 import { LABEL_CASE, LABEL_RUN, type ResolvedSuiteOptions } from "./suite-options.js";
+import { type ErrorLog, type RecordedError, trackProvider } from "./tracking-provider.js";
 
 /** A provisioned sandbox plus where a case may write: its default working directory and a fresh scratch directory in it. */
 export interface CaseSandbox {
@@ -21,26 +15,37 @@ export interface CaseSandbox {
   readonly scratch: string;
 }
 
+/** What the run shares between its cases. */
+export interface RunState {
+  /** Every sandbox id created in this `describeProvider` run so far (for the leak check). */
+  readonly sandboxes: Set<string>;
+  /** Every rejection seen through a case's provider so far (for `errors.typed`). */
+  readonly errors: RecordedError[];
+}
+
 /**
  * Everything a case body gets. `provider` is a tracking proxy: sandboxes it provisions or
- * restores are destroyed after the case (newest first) unless the case destroyed them.
+ * restores are destroyed after the case (newest first) unless the case destroyed them, and its
+ * rejections are recorded for `errors.typed`.
  */
 export class CaseContext {
   readonly provider: Provider;
+  readonly runSandboxes: ReadonlySet<string>;
 
   constructor(
     readonly raw: Provider,
     readonly requirement: Requirement,
     readonly options: ResolvedSuiteOptions,
     tracker: SandboxTracker,
-    /** Every sandbox id created in this `describeProvider` run so far (for the leak check). */
-    readonly runSandboxes: ReadonlySet<string>,
+    readonly run: RunState,
     /** Records a note on the test (shown in the JSON and markdown reports). */
     readonly note: (message: string) => void,
     /** The suite's provider factory, for cases that compare two instances. */
     readonly createProvider: () => Provider | Promise<Provider>,
   ) {
-    this.provider = trackProvider(raw, tracker);
+    const log: ErrorLog = { requirement: requirement.id, errors: run.errors };
+    this.provider = trackProvider(raw, tracker, log);
+    this.runSandboxes = run.sandboxes;
   }
 
   get capabilities() {
@@ -57,31 +62,53 @@ export class CaseContext {
     throw new NotRunSignal(reason);
   }
 
-  /** The configured image, or ends the case as `not-run` when there is none. */
+  /**
+   * The image sandboxes of this run use: `options.image`, else the provider's declared default.
+   * Ends the case as `not-run` when there is neither (the provider needs an image in every spec).
+   */
   requireImage(): string {
-    if (this.options.image === undefined) {
+    const image = this.options.image ?? this.capabilities.constraints.defaultImage;
+    if (image === undefined) {
       this.notRun(
-        "needs a runtime image: pass options.image (CLI: --image) to run cases that set runtime.command/env/workdir",
+        "needs a runtime image: the provider declares no capabilities.constraints.defaultImage; pass options.image (CLI: --image)",
       );
     }
-    return this.options.image;
+    return image;
   }
 
   /**
-   * A spec carrying the run and case labels and the TTL backstop, merged with `extra` (its
-   * labels are added, its other sections replace the defaults).
+   * A second provider from the factory, independent of `raw`; ends the case as `not-run` when
+   * the factory hands out one shared instance (`options.sharedInstance`, or the same object).
+   */
+  async freshProvider(): Promise<Provider> {
+    const why = "needs a second, independent provider instance, but createProvider returns one shared instance";
+    if (this.options.sharedInstance) this.notRun(why);
+    const other = await this.createProvider();
+    if (other === this.raw) this.notRun(why);
+    return other;
+  }
+
+  /**
+   * A spec carrying the run and case labels, the TTL backstop and `options.image`, merged with
+   * `extra` (its labels are added, its other sections replace the defaults).
    */
   spec(extra: ProvisionSpec = {}): ProvisionSpec {
     const max = this.capabilities.constraints.maxDurationSeconds;
     const ttl = max === undefined ? this.options.ttlSeconds : Math.min(max, this.options.ttlSeconds);
+    const image = this.options.image;
+    const runtime =
+      image === undefined || extra.runtime?.image !== undefined ? extra.runtime : { ...extra.runtime, image };
     return {
       duration: { maxSeconds: ttl },
       ...extra,
+      ...(runtime === undefined ? {} : { runtime }),
       labels: { [LABEL_RUN]: this.options.runId, [LABEL_CASE]: this.requirement.id, ...extra.labels },
     };
   }
 
+  /** Provisions a labelled sandbox; `not-run` when no image can be named (see `requireImage`). */
   provision(extra?: ProvisionSpec): Promise<SandboxNode> {
+    if (extra?.runtime?.image === undefined) this.requireImage();
     return this.provider.provision(this.spec(extra));
   }
 
@@ -115,34 +142,10 @@ export class CaseContext {
     const result = await this.provider.exec(id, ["sh", "-c", 'command -v "$1" >/dev/null 2>&1', "sh", program]);
     return result.exitCode === 0;
   }
-}
 
-/** A view of `provider` whose provision/restore/destroy keep `tracker` up to date. */
-function trackProvider(provider: Provider, tracker: SandboxTracker): Provider {
-  return {
-    name: provider.name,
-    specificationVersion: SPECIFICATION_VERSION,
-    get capabilities() {
-      return provider.capabilities;
-    },
-    provision: async (spec, options) => {
-      const node = await provider.provision(spec, options);
-      tracker.add(node);
-      return node;
-    },
-    restore: async (ref, overrides) => {
-      const node = await provider.restore(ref, overrides);
-      tracker.add(node);
-      return node;
-    },
-    destroy: async (id) => {
-      await provider.destroy(id);
-      tracker.forget(id);
-    },
-    exec: (id, argv, options) => provider.exec(id, argv, options),
-    inspect: (id) => provider.inspect(id),
-    snapshot: (id) => provider.snapshot(id),
-    healthCheck: () => provider.healthCheck(),
-    getExtension: (id, name) => provider.getExtension(id, name),
-  };
+  /** The first of `programs` the sandbox has, or `undefined`. */
+  async firstProgram(id: string, programs: readonly string[]): Promise<string | undefined> {
+    for (const program of programs) if (await this.hasProgram(id, program)) return program;
+    return undefined;
+  }
 }

@@ -2,10 +2,36 @@
  * The shared conformance suite (@openlattice/conformance), run against both tiers: every
  * requirement of Provider spec v1, on real sandboxes.
  */
+import { createServer } from "node:http";
 import { describeProvider } from "@openlattice/conformance";
-import { describe, it } from "vitest";
+import { afterAll, describe, it } from "vitest";
 import { LocalProvider } from "../src/index.js";
 import { SKIP_REASON, skipTier, TIERS, tempStateDir } from "./helpers.js";
+
+// The egress cases need a URL a sandbox with egress "all" reaches: both tiers then share the
+// host network, so a server on the host's loopback is one (and egress "none" must not reach it).
+const probe = createServer((_request, response) => response.end("probe"));
+await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+afterAll(() => new Promise<void>((resolve) => probe.close(() => resolve())));
+const probeUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}/`;
+
+/**
+ * Requirements the local provider violates today, recorded in conformance/KNOWN-PROVIDER-FAILURES.md
+ * (conformance v2, issue #11; the fixes belong to the local engine rewrite, issue #12). The
+ * report still says `fail` for them; remove an entry once it passes (the run fails until then).
+ */
+const KNOWN_FAILURES = [
+  // A second LocalProvider on the same stateDir neither lists nor inspects the first one's sandboxes.
+  "sandbox.list.shared",
+  // A missing cwd rejects with invalid_argument; the spec (ExecOptions.cwd) says not_found.
+  "exec.cwd.missing",
+  // resources.diskMiB is accepted but not enforced; the spec says providers that cannot enforce it refuse it.
+  "limits.disk.enforced",
+  // restore() of a malformed ref rejects with core's parseSnapshotRef error, which names no provider.
+  "errors.typed",
+  // restore() merges runtime.env overrides into the snapshot's env instead of replacing the section.
+  "snapshot.restore.overrides",
+];
 
 for (const tier of TIERS) {
   if (skipTier(tier)) {
@@ -20,6 +46,8 @@ for (const tier of TIERS) {
     createProvider: () => new LocalProvider({ isolation: tier, stateDir }),
     options: {
       image: "host",
+      probeUrl,
+      expectFailures: KNOWN_FAILURES,
       // Local sandboxes start in milliseconds: waits sized for remote providers only slow failures down.
       timeouts: {
         caseMs: 60_000,

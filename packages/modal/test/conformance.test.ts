@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { describeProvider } from "@openlattice/conformance";
 import { afterAll } from "vitest";
 import { providerFor, startTestEmulator } from "./support/fixture.js";
@@ -9,12 +10,50 @@ import { providerFor, startTestEmulator } from "./support/fixture.js";
 const emulator = await startTestEmulator();
 afterAll(() => emulator.close());
 
+// The egress cases need a URL a sandbox with egress "all" reaches: the emulator's sandboxes
+// share the host network then, so a server on the host's loopback is one.
+const probe = createServer((_request, response) => response.end("probe"));
+await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+afterAll(() => new Promise<void>((resolve) => probe.close(() => resolve())));
+
+/**
+ * Requirements the Modal provider or its emulator violate today, recorded in
+ * conformance/KNOWN-PROVIDER-FAILURES.md (conformance v2, issue #11). The report still says
+ * `fail` for them; remove an entry once it passes (the run fails until then).
+ */
+const KNOWN_FAILURES = [
+  // A missing cwd rejects with invalid_argument (the backend's answer); the spec says not_found.
+  "exec.cwd.missing",
+  // restore() of an unknown snapshot id creates a sandbox: the id is taken as a registry image.
+  "snapshot.ref.invalid",
+  // resources.diskMiB is accepted and ignored by ModalProvider instead of refused.
+  "limits.disk.enforced",
+  // The emulator accepts every claimed GPU type, but its sandboxes have no GPU device.
+  "capabilities.gpu.verified",
+  // A provision aborted while in flight leaves its sandbox running.
+  "sandbox.provision.abort-in-flight",
+  // An output callback that throws turns into an internal error instead of the callback's own (SHOULD).
+  "exec.stream.callback-throws",
+  // files.stat of a FIFO reports type "file" instead of "other".
+  "files.stat",
+  // invalid_argument errors mapped from the backend name no field.
+  "errors.typed",
+];
+
 describeProvider({
   name: "modal (emulator)",
   createProvider: () => providerFor(emulator),
   options: {
     // The emulator maps every registry tag to the backend's host image.
     image: "python:3.12-slim",
-    timeouts: { caseMs: 60_000, killGraceMs: 5_000, durationGraceMs: 15_000, networkReadyMs: 15_000 },
+    probeUrl: `http://127.0.0.1:${(probe.address() as { port: number }).port}/`,
+    expectFailures: KNOWN_FAILURES,
+    timeouts: {
+      caseMs: 60_000,
+      killGraceMs: 5_000,
+      durationGraceMs: 15_000,
+      networkReadyMs: 15_000,
+      snapshotMs: 20_000,
+    },
   },
 });
