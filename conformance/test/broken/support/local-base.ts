@@ -40,7 +40,6 @@ export function localFactory(isolation: "namespace" | "none" = "namespace"): () 
 export const LOCAL_KNOWN_FAILURES: readonly string[] = [
   "sandbox.list.shared",
   "exec.cwd.missing",
-  "limits.disk.enforced",
   "errors.typed",
-  "snapshot.restore.overrides",
+  "processes.attach.reconnect",
 ];

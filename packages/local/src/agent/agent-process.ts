@@ -190,9 +190,10 @@ export class ProcessFollower implements ProcessHandle {
     }
   }
 
-  private usable(): void {
+  /** Throws unless the handle can drive the process; a detached handle may still `kill` it. */
+  private usable(control = false): void {
     if (this.failure !== undefined) throw this.failure;
-    if (this.detached) {
+    if (this.detached && !control) {
       throw new InvalidArgumentError("handle", "this handle was detached; attach again to drive the process", {
         provider: this.context.provider,
       });
@@ -234,7 +235,7 @@ export class ProcessFollower implements ProcessHandle {
   }
 
   async kill(signal?: string): Promise<void> {
-    this.usable();
+    this.usable(true);
     const number = signalNumber(signal, this.context.provider);
     if (this.result) return;
     this.context.connection.send(encodeFrame(Type.kill, this.id, new FieldWriter().u32(Field.signum, number).finish()));
@@ -260,8 +261,8 @@ export class ProcessFollower implements ProcessHandle {
   detach(): void {
     if (this.detached || this.result || this.failure !== undefined) return;
     this.detached = true;
-    this.context.connection.send(encodeFrame(Type.close, this.id));
-    this.context.connection.release(this.id);
+    // The channel stays open (it keeps no one alive) so that `kill` still reaches the process;
+    // output is no longer delivered, and the channel goes when the process ends.
     for (const waiter of this.waiters.splice(0)) waiter.reject(this.detachedError());
     this.releaseWrites();
   }

@@ -82,9 +82,10 @@ export class SnapshotService {
   }
 
   /**
-   * The manifest and the spec to restore `ref` with. Env values come from `overrides.runtime.env`
-   * (merged over the snapshot's runtime), else from this instance's memory; a restore that would
-   * silently lose them is refused, naming what to pass.
+   * The manifest and the spec to restore `ref` with. A runtime section in `overrides` replaces the
+   * snapshot's (its env with it; the image stays the snapshot's unless given); without one, env
+   * values come from this instance's memory, and a restore that would silently lose them is
+   * refused, naming what to pass.
    */
   async resolve(
     ref: SnapshotRef,
@@ -108,10 +109,10 @@ export class SnapshotService {
       });
     }
     const remembered = this.envs.get(manifest.id);
-    const given = overrides?.runtime?.env;
-    const missing = (manifest.envNames ?? []).filter(
-      (key) => given?.[key] === undefined && remembered?.[key] === undefined,
-    );
+    // A given runtime section replaces the snapshot's (spec: overrides replace sections), env
+    // included; only without one do the snapshot's env values have to come from somewhere.
+    const replaced = overrides?.runtime !== undefined;
+    const missing = replaced ? [] : (manifest.envNames ?? []).filter((key) => remembered?.[key] === undefined);
     if (missing.length > 0) {
       throw new InvalidArgumentError(
         "overrides.runtime.env",
@@ -121,12 +122,9 @@ export class SnapshotService {
       );
     }
     const base = manifest.spec.runtime;
-    const runtime = {
-      ...base,
-      ...overrides?.runtime,
-      image: overrides?.runtime?.image ?? base?.image ?? "host",
-      env: { ...remembered, ...given },
-    };
+    const runtime = replaced
+      ? { ...overrides.runtime, image: overrides.runtime?.image ?? base?.image ?? "host" }
+      : { ...base, image: base?.image ?? "host", env: { ...remembered } };
     const merged = mergeSpec(manifest.spec, { ...overrides, runtime });
     return { manifest, spec: parseProvisionSpec(merged, PROVIDER) };
   }
