@@ -7,7 +7,9 @@ import { providerFor, startTestEmulator } from "./support/fixture.js";
  * The shared conformance suite against `ModalProvider`, through the unmodified `modal` SDK,
  * talking to the offline emulator whose sandboxes run on the local backend.
  */
-const emulator = await startTestEmulator();
+// Payloads are not recorded: the suite streams 512 MiB files and measures its own memory, which
+// includes this in-process emulator.
+const emulator = await startTestEmulator({ recordPayloads: false });
 afterAll(() => emulator.close());
 
 // The egress cases need a URL a sandbox with egress "all" reaches: the emulator's sandboxes
@@ -38,6 +40,9 @@ const KNOWN_FAILURES = [
   "files.stat",
   // invalid_argument errors mapped from the backend name no field.
   "errors.typed",
+  // attach from another provider instance is unsupported: the SDK reads only the output of execs
+  // the same client started (list and kill by pid work).
+  "processes.attach.reconnect",
 ];
 
 describeProvider({
