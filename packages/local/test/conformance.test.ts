@@ -42,7 +42,9 @@ for (const tier of TIERS) {
   const stateDir = tempStateDir(`ol-conformance-${tier}-`);
   describeProvider({
     name: `local-${tier}`,
-    createProvider: () => new LocalProvider({ isolation: tier, stateDir }),
+    // The probe server is on the host's loopback, which egress "all" reaches only with
+    // allowHostLoopback (hardening-egress.test.ts checks that it is unreachable without).
+    createProvider: () => new LocalProvider({ isolation: tier, stateDir, allowHostLoopback: true }),
     options: {
       image: "host",
       probeUrl,

@@ -26,7 +26,9 @@ export function localFactory(isolation: "namespace" | "none" = "namespace"): () 
   });
   return () => {
     stateDir ??= mkdtempSync(join(tmpdir(), "olc-broken-local-"));
-    const provider = new LocalProvider({ isolation, stateDir });
+    // The suite's probe server listens on the host's loopback: egress "all" reaches it only with
+    // allowHostLoopback (local's own hardening tests check that it is unreachable without).
+    const provider = new LocalProvider({ isolation, stateDir, allowHostLoopback: true });
     made.push(provider);
     return provider;
   };
