@@ -115,8 +115,19 @@ async function watchWithExtension(
     return fail(io, notFound ? "NotFound" : "Other", notFound ? "No such file or directory" : String(error));
   }
   markReady();
+  // inotify reports a write that creates a file as a create and a modify a moment apart; Modal's
+  // watcher (like the polling fallback) reports one change there, so a modify of a path that was
+  // created or modified less than 100 ms before is folded into that event.
+  const last = new Map<string, number>();
   try {
-    for await (const event of events) emit(event.type, event.path);
+    for await (const event of events) {
+      const now = performance.now();
+      const previous = last.get(event.path);
+      last.set(event.path, now);
+      if (event.type === "modify" && previous !== undefined && now - previous < 100) continue;
+      if (event.type === "delete") last.delete(event.path);
+      emit(event.type, event.path);
+    }
   } catch (error) {
     if (!signal.aborted) throw error;
   }
