@@ -24,7 +24,9 @@ export async function modalTarget(wantEmulator: boolean, options: ModalProviderO
   if (live) {
     return { provider: new modal.ModalProvider(options), emulator: undefined, close: async () => {} };
   }
-  const emulator = await modal.startModalEmulator();
+  // Offline there is no registry to pull the examples' images from: every tag runs on the
+  // backend's host image (the emulator's --host-images).
+  const emulator = await modal.startModalEmulator({ imageForTag: () => "host" });
   const provider = new modal.ModalProvider({
     ...options,
     tailscale: { ...options.tailscale, install: false },
