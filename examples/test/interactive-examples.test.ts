@@ -23,7 +23,10 @@ describe("interactive examples run as written", () => {
       "npx -y pnpm@10.34.9 --filter @openlattice/examples run interactive-shell --type 'tty;;stty size'",
     );
     expect(run.exitCode, run.output).toBe(0);
-    expect(run.output).toMatch(/sandbox\$ tty/);
+    // What a terminal shows: the shell's control sequences (bracketed paste, carriage returns) removed.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
+    const screen = run.output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+    expect(screen).toMatch(/sandbox\$ tty/);
     expect(run.output).toMatch(/\/dev\/pts\/\d+/);
     expect(run.output).toMatch(/24 80/);
     expect(run.output).toContain("the shell exited with code 0");
