@@ -24,7 +24,6 @@ describe("interactive examples run as written", () => {
     );
     expect(run.exitCode, run.output).toBe(0);
     // What a terminal shows: the shell's control sequences (bracketed paste, carriage returns) removed.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
     const screen = run.output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
     expect(screen).toMatch(/sandbox\$ tty/);
     expect(run.output).toMatch(/\/dev\/pts\/\d+/);
