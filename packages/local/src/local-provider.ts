@@ -39,6 +39,7 @@ import { healthReport } from "./provider/health.js";
 import { type PruneOptions, pruneSnapshotStore, SnapshotService, toRef } from "./provider/snapshots.js";
 import { chooseTier, openStateLayout, startPool } from "./provider/tier.js";
 import { LocalSandbox, newSandboxId, type SandboxEnvironment } from "./sandbox/local-sandbox.js";
+import { sandboxNode } from "./sandbox/sandbox-info.js";
 import type { SnapshotManifest } from "./snapshots/snapshot-store.js";
 import { type PruneResult, SnapshotStore } from "./snapshots/snapshot-store.js";
 import { currentOwner } from "./state/owner.js";
@@ -185,7 +186,7 @@ export class LocalProvider implements Provider {
       try {
         await pooled.adopt(spec, (ended) => this.retire(ended));
         this.sandboxes.set(pooled.id, pooled);
-        return this.nodeOf(pooled);
+        return sandboxNode(pooled, PROVIDER);
       } catch {
         // It ended while pooled: start a fresh one below.
         void pooled.teardown("pool hand-out failed").catch(() => {});
@@ -214,19 +215,7 @@ export class LocalProvider implements Provider {
       await sandbox.teardown("destroyed").catch(() => {});
       this.retire(sandbox);
     }
-    return this.nodeOf(sandbox);
-  }
-
-  private nodeOf(sandbox: LocalSandbox): SandboxNode {
-    const spec = sandbox.spec;
-    return {
-      externalId: sandbox.id,
-      provider: PROVIDER,
-      status: sandbox.status,
-      createdAt: sandbox.createdAt,
-      labels: spec.labels ?? {},
-      ...(spec.name !== undefined ? { name: spec.name } : {}),
-    };
+    return sandboxNode(sandbox, PROVIDER);
   }
 
   private lookup(externalId: string): LocalSandbox {

@@ -35,3 +35,24 @@ export function describeSandbox(
     details: { isolation: tier, workdir, ...(hostPid !== undefined ? { hostPid } : {}) },
   };
 }
+
+/** The node `provision` and `restore` resolve with, from a sandbox's state. */
+export function sandboxNode(
+  sandbox: {
+    readonly id: string;
+    readonly spec: ValidProvisionSpec;
+    readonly status: SandboxStatus;
+    readonly createdAt: Date;
+  },
+  provider: string,
+): SandboxNode {
+  const spec = sandbox.spec;
+  return {
+    externalId: sandbox.id,
+    provider,
+    status: sandbox.status,
+    createdAt: sandbox.createdAt,
+    labels: spec.labels ?? {},
+    ...(spec.name !== undefined ? { name: spec.name } : {}),
+  };
+}
