@@ -1,14 +1,16 @@
 /**
  * A provider written from scratch in one file: each sandbox is a private directory, each exec a
- * process group in it. It isolates nothing (`isolation: "none"`) and says so, and it declares
- * no files, network, snapshot or pause support — the conformance suite then checks that those
- * really are unsupported. What it does support, it does exactly: that is what the suite proves.
+ * process group in it, and a small JSON record per sandbox lets every provider instance of the
+ * same user list and inspect it. It isolates nothing (`isolation: "none"`) and says so; it
+ * declares no files, network, snapshot or pause support and refuses resource limits and idle
+ * timeouts it cannot enforce — the conformance suite then checks that those really are
+ * unsupported. What it does support, it does exactly: that is what the suite proves.
  *
  * Check it: pnpm --filter @openlattice/examples run new-provider
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -42,6 +44,7 @@ interface TinySandbox {
   workdir: string;
   status: "running" | "terminated";
   exitCode?: number;
+  /** Process groups of every exec, kept after the exec ends: what it left running dies with the sandbox. */
   groups: Set<number>;
   timer?: NodeJS.Timeout;
 }
@@ -69,13 +72,27 @@ export class TinyProvider implements Provider {
   };
   private readonly sandboxes = new Map<string, TinySandbox>();
   private readonly byKey = new Map<string, string>();
-  private readonly root = path.join(os.tmpdir(), `tiny-provider-${process.pid}`);
+  /** Shared by every instance of this user: `<id>/` is a sandbox's home, `<id>.json` its record. */
+  private readonly root = path.join(os.tmpdir(), `tiny-provider-${os.userInfo().uid}`);
 
   async provision(spec: ProvisionSpec, options?: ProvisionOptions): Promise<SandboxNode> {
     const valid = parseProvisionSpec(spec, this.name);
     checkSpecAgainstCapabilities(valid, this.capabilities, this.name);
     if (valid.runtime?.image !== undefined && valid.runtime.image !== "host") {
       throw new UnsupportedError("image", `runtime.image: only "host" is supported`, { provider: this.name });
+    }
+    // Limits it could not enforce are refused, never accepted and ignored.
+    for (const field of ["cpu", "memoryMiB", "diskMiB"] as const) {
+      if (valid.resources?.[field] !== undefined) {
+        throw new UnsupportedError("resources", `resources.${field}: the tiny provider enforces no limits`, {
+          provider: this.name,
+        });
+      }
+    }
+    if (valid.duration?.idleSeconds !== undefined) {
+      throw new UnsupportedError("idle-timeout", "duration.idleSeconds: the tiny provider has no idle timeout", {
+        provider: this.name,
+      });
     }
     options?.signal?.throwIfAborted();
     const known = valid.idempotencyKey && this.byKey.get(valid.idempotencyKey);
@@ -85,10 +102,12 @@ export class TinyProvider implements Provider {
     const dir = path.join(this.root, id);
     // Without isolation, the sandbox sees host paths: a workdir is used as given.
     const workdir = valid.runtime?.workdir ?? dir;
+    mkdirSync(dir, { recursive: true });
     mkdirSync(workdir, { recursive: true });
     const node: SandboxNode = {
       externalId: id,
       provider: this.name,
+      ...(valid.name !== undefined && { name: valid.name }),
       status: "running",
       createdAt: new Date(),
       labels: valid.labels ?? {},
@@ -102,6 +121,7 @@ export class TinyProvider implements Provider {
       groups: new Set(),
     };
     this.sandboxes.set(id, sandbox);
+    writeFileSync(`${dir}.json`, JSON.stringify({ owner: process.pid, node }), { mode: 0o600 });
     if (valid.idempotencyKey) this.byKey.set(valid.idempotencyKey, id);
     const seconds = valid.duration?.maxSeconds;
     if (seconds) sandbox.timer = setTimeout(() => void this.destroy(id), seconds * 1000).unref();
@@ -134,9 +154,12 @@ export class TinyProvider implements Provider {
     const started = performance.now();
     const { stdout, stderr } = collectorsFor(request);
     request.signal?.throwIfAborted();
+    const cwd = request.cwd ? path.resolve(sandbox.workdir, request.cwd) : sandbox.workdir;
+    // Running in the wrong directory would be worse than not running: a missing cwd is refused.
+    if (!isDirectory(cwd)) throw new NotFoundError(`cwd: no directory ${cwd} in sandbox ${externalId}`, { provider: this.name });
     return new Promise((resolve, reject) => {
       const child = spawn(request.argv[0]!, request.argv.slice(1), {
-        cwd: request.cwd ? path.resolve(sandbox.workdir, request.cwd) : sandbox.workdir,
+        cwd,
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: sandbox.dir, ...sandbox.env, ...request.env },
         detached: true, // its own process group, so a kill reaches its children too
         stdio: ["pipe", "pipe", "pipe"],
@@ -168,8 +191,6 @@ export class TinyProvider implements Provider {
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         request.signal?.removeEventListener("abort", onAbort);
-        if (group !== undefined) sandbox.groups.delete(group);
-        kill(); // background processes of a finished command do not outlive it
         stdout.end();
         stderr.end();
         const callbackError = stdout.callbackError ?? stderr.callbackError;
@@ -196,7 +217,10 @@ export class TinyProvider implements Provider {
 
   async inspect(externalId: string): Promise<SandboxInfo> {
     const sandbox = this.sandboxes.get(externalId);
-    if (!sandbox) return { externalId, provider: this.name, status: "terminated", reason: "not found", labels: {} };
+    if (!sandbox) {
+      const node = this.records().find((record) => record.externalId === externalId);
+      return node ?? { externalId, provider: this.name, status: "terminated", reason: "not found", labels: {} };
+    }
     return {
       ...sandbox.node,
       status: sandbox.status,
@@ -223,10 +247,35 @@ export class TinyProvider implements Provider {
 
   async list(filter: { labels?: Record<string, string> } = {}): Promise<SandboxNode[]> {
     const wanted = Object.entries(filter.labels ?? {});
-    return [...this.sandboxes.values()]
-      .filter((sandbox) => sandbox.status === "running")
-      .filter((sandbox) => wanted.every(([key, value]) => sandbox.node.labels[key] === value))
-      .map((sandbox) => sandbox.node);
+    return this.records().filter((node) => wanted.every(([key, value]) => node.labels[key] === value));
+  }
+
+  /** The live sandboxes of every instance: records whose owning process still runs. */
+  private records(): SandboxNode[] {
+    const nodes: SandboxNode[] = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.root).filter((name) => name.endsWith(".json"));
+    } catch {
+      return nodes; // nothing provisioned yet
+    }
+    for (const name of names) {
+      const file = path.join(this.root, name);
+      let record: { owner: number; node: SandboxNode };
+      try {
+        record = JSON.parse(readFileSync(file, "utf8"));
+      } catch {
+        continue; // removed while we read it
+      }
+      if (!processAlive(record.owner)) {
+        // Its owner is gone: nothing can exec in or destroy that sandbox any more, so it has ended.
+        rmSync(file, { force: true });
+        rmSync(file.slice(0, -".json".length), { recursive: true, force: true });
+        continue;
+      }
+      nodes.push({ ...record.node, createdAt: new Date(record.node.createdAt) });
+    }
+    return nodes;
   }
 
   private live(externalId: string): TinySandbox {
@@ -243,7 +292,25 @@ export class TinyProvider implements Provider {
     if (exitCode !== undefined) sandbox.exitCode = exitCode;
     clearTimeout(sandbox.timer);
     for (const group of sandbox.groups) killGroup(group);
+    rmSync(`${sandbox.dir}.json`, { force: true });
     rmSync(sandbox.dir, { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -30,7 +30,7 @@ export interface ReferenceSandbox {
   /** Execs and file calls running now: a sandbox is idle only when this is 0. */
   active: number;
   main?: ChildProcess;
-  /** Processes started through the `processes` extension, by pid, oldest first. */
+  /** @internal Processes started through the `processes` extension, by pid, oldest first. */
   readonly processes: Map<number, ProcessRecord>;
 }
 

@@ -37,6 +37,7 @@ export class CaseContext {
     readonly requirement: Requirement,
     readonly options: ResolvedSuiteOptions,
     tracker: SandboxTracker,
+    /** @internal What the run shares between cases: the suite's own bookkeeping. */
     readonly run: RunState,
     /** Records a note on the test (shown in the JSON and markdown reports). */
     readonly note: (message: string) => void,

@@ -4,6 +4,7 @@
  * directly on the host in a private workspace (the honest `none` tier) where they do not.
  */
 export type { CgroupLayout, V1Controller } from "./host/cgroup-layout.js";
+export type { HostIdRange } from "./host/host-ids.js";
 export { type IsolationProbe, type NamespaceTools, type ProbeOptions, probeIsolation } from "./host/probe.js";
 export { DEFAULT_SECCOMP_SUMMARY, type SeccompOption } from "./host/seccomp.js";
 export {
