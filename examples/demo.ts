@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,9 +54,25 @@ const conformanceRoot = path.dirname(createRequire(import.meta.url).resolve("@op
 const cli = path.join(conformanceRoot, "src", "cli", "cli.ts");
 const failures: string[] = [];
 const tty = process.stdout.isTTY;
+// The egress cases need a URL that a sandbox with egress "all" reaches and one with egress
+// "none" must not: a server on the host's loopback, for the suite's whole run.
+const probe = createServer((_request, response) => response.end("probe"));
+await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+const probeUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}/`;
 clock = performance.now();
 const code = await run(
-  [cli, "local-provider.ts", "--image", "host", "--json", report.json, "--markdown", report.md],
+  [
+    cli,
+    "local-provider.ts",
+    "--image",
+    "host",
+    "--probe-url",
+    probeUrl,
+    "--json",
+    report.json,
+    "--markdown",
+    report.md,
+  ],
   (line) => {
     const progress = /^\[\s*(\d+)\/(\d+)\]\s+\S+\s+(\S+)\s+(\S+)/.exec(line);
     if (progress && tty) process.stdout.write(`\r\x1b[2Kconformance: ${progress[1]}/${progress[2]} ${progress[4]}`);
@@ -64,6 +81,7 @@ const code = await run(
   },
 );
 if (tty) process.stdout.write("\r\x1b[2K");
+probe.close();
 let verdict = `no report (exit ${code})`;
 try {
   const provider = JSON.parse(readFileSync(report.json, "utf8")).providers[0];

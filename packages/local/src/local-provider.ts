@@ -36,6 +36,7 @@ import { admitSpec } from "./provider/admission.js";
 import { extensionOf } from "./provider/extensions.js";
 import { planHardening } from "./provider/hardening.js";
 import { healthReport } from "./provider/health.js";
+import { liveSandboxes, sharedSandboxes } from "./provider/shared-sandboxes.js";
 import { type PruneOptions, pruneSnapshotStore, SnapshotService, toRef } from "./provider/snapshots.js";
 import { chooseTier, openStateLayout, startPool } from "./provider/tier.js";
 import { LocalSandbox, newSandboxId, type SandboxEnvironment } from "./sandbox/local-sandbox.js";
@@ -70,7 +71,10 @@ export class LocalProvider implements Provider {
   private readonly environment: SandboxEnvironment;
   private readonly store: SnapshotStore;
   private readonly snapshots: SnapshotService;
-  private readonly sandboxes = new Map<string, LocalSandbox>();
+  /** Shared with every instance of this process on the same state dir (see `sharedSandboxes`). */
+  private readonly sandboxes: Map<string, LocalSandbox>;
+  /** The ones this instance started: what `close` and `destroyAll` end. */
+  private readonly started = new Set<string>();
   private readonly pending = new Map<string, Promise<LocalSandbox>>();
   /** Sandboxes whose destroy was requested while they were still starting. */
   private readonly doomed = new Set<string>();
@@ -81,7 +85,7 @@ export class LocalProvider implements Provider {
   private readonly ready: Promise<ReapReport>;
   private readonly images: ProviderImages;
   /** Image digest of each live sandbox of a cached image, kept by `pruneImages`. */
-  private readonly imageInUse = new Map<string, string>();
+  private readonly imageInUse: Map<string, string>;
 
   constructor(options: LocalProviderOptions = {}) {
     checkOptions(options, PROVIDER);
@@ -101,6 +105,7 @@ export class LocalProvider implements Provider {
     );
     // As root, bwrap runs as the unprivileged mapped uid: it must reach workspaces by path.
     this.layout = openStateLayout(this.options.stateDir, this.tier === "namespace" && this.probe.root);
+    ({ sandboxes: this.sandboxes, imageInUse: this.imageInUse } = sharedSandboxes(this.options.stateDir));
     this.store = new SnapshotStore(this.layout.snapshots);
     const asRoot = this.tier === "namespace" && this.probe.root;
     this.images = new ProviderImages(
@@ -186,6 +191,7 @@ export class LocalProvider implements Provider {
       try {
         await pooled.adopt(spec, (ended) => this.retire(ended));
         this.sandboxes.set(pooled.id, pooled);
+        this.started.add(pooled.id);
         return sandboxNode(pooled, PROVIDER);
       } catch {
         // It ended while pooled: start a fresh one below.
@@ -210,6 +216,7 @@ export class LocalProvider implements Provider {
       this.pending.delete(id);
     }
     this.sandboxes.set(id, sandbox);
+    this.started.add(id);
     if (this.doomed.delete(id)) {
       // The destroy that doomed it awaits the same teardown and reports its outcome.
       await sandbox.teardown("destroyed").catch(() => {});
@@ -262,6 +269,7 @@ export class LocalProvider implements Provider {
       if (this.retired.size <= MAX_RETIRED) break;
       this.retired.delete(oldest);
       this.sandboxes.delete(oldest);
+      this.started.delete(oldest);
     }
   }
 
@@ -280,13 +288,9 @@ export class LocalProvider implements Provider {
     return this.createAndSetUp(spec, {}, manifest);
   };
 
-  /** Live sandboxes of this provider (not part of spec v1), optionally only those carrying every given label. */
+  /** Live sandboxes of this state dir (not part of spec v1), optionally only those carrying every given label. */
   async list(filter: { labels?: Readonly<Record<string, string>> } = {}): Promise<(SandboxInfo & SandboxNode)[]> {
-    const wanted = Object.entries(filter.labels ?? {});
-    return [...this.sandboxes.values()]
-      .filter((sandbox) => sandbox.status === "running" || sandbox.status === "paused")
-      .filter((sandbox) => wanted.every(([key, value]) => sandbox.spec.labels?.[key] === value))
-      .map((sandbox) => sandbox.info());
+    return liveSandboxes(this.sandboxes, filter.labels).map((sandbox) => sandbox.info());
   }
 
   /** Deletes old snapshots, keeping the newest `keepLast`; blobs still referenced stay. */
@@ -315,7 +319,7 @@ export class LocalProvider implements Provider {
       stateDir: this.options.stateDir,
       sandboxesDir: this.layout.sandboxes,
       ready: this.ready,
-      liveSandboxes: this.sandboxes.size - this.retired.size,
+      liveSandboxes: liveSandboxes(this.sandboxes).length,
     });
 
   getExtension = <K extends string>(externalId: string, name: K): ExtensionOf<K> => {
@@ -323,10 +327,12 @@ export class LocalProvider implements Provider {
     return (sandbox ? extensionOf(sandbox, name, this.capabilities) : undefined) as ExtensionOf<K>;
   };
 
-  /** Destroys every sandbox this provider started. */
+  /** Destroys every sandbox this instance started (not those of other instances on its state dir). */
   async destroyAll(): Promise<void> {
-    const live = [...this.sandboxes.values()].filter((s) => s.status !== "terminated" && s.status !== "failed");
-    await Promise.all([...this.pending.keys(), ...live.map((s) => s.id)].map((id) => this.destroy(id)));
+    const live = [...this.started].filter(
+      (id) => !["terminated", "failed"].includes(this.sandboxes.get(id)?.status ?? "failed"),
+    );
+    await Promise.all([...this.pending.keys(), ...live].map((id) => this.destroy(id)));
   }
 }
 

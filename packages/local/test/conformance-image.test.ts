@@ -24,11 +24,6 @@ if (skipTier("namespace")) {
     options: {
       image,
       expectFailures: [
-        // Local's own known failures (see conformance.test.ts and KNOWN-PROVIDER-FAILURES.md).
-        "sandbox.list.shared",
-        "exec.cwd.missing",
-        "errors.typed",
-        "processes.attach.reconnect",
         // Seen only on this busybox-static image since the suite grew to 124 requirements (the
         // host image passes them); causes not yet investigated, recorded so they stay visible.
         "exec.exit-code.signal",

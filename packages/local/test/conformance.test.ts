@@ -15,23 +15,6 @@ await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
 afterAll(() => new Promise<void>((resolve) => probe.close(() => resolve())));
 const probeUrl = `http://127.0.0.1:${(probe.address() as { port: number }).port}/`;
 
-/**
- * Requirements the local provider violates today, recorded in conformance/KNOWN-PROVIDER-FAILURES.md
- * (conformance v2, issue #11; the fixes belong to the local engine rewrite, issue #12). The
- * report still says `fail` for them; remove an entry once it passes (the run fails until then).
- */
-const KNOWN_FAILURES = [
-  // A second LocalProvider on the same stateDir neither lists nor inspects the first one's sandboxes.
-  "sandbox.list.shared",
-  // A missing cwd rejects with invalid_argument; the spec (ExecOptions.cwd) says not_found.
-  "exec.cwd.missing",
-  // restore() of a malformed ref rejects with core's parseSnapshotRef error, which names no provider.
-  "errors.typed",
-  // Sandboxes do not outlive their provider instance yet (#14's reconnect): a fresh instance has
-  // no processes extension for a sandbox another instance started.
-  "processes.attach.reconnect",
-];
-
 for (const tier of TIERS) {
   if (skipTier(tier)) {
     describe(`conformance (${tier} tier)`, () => {
@@ -48,7 +31,6 @@ for (const tier of TIERS) {
     options: {
       image: "host",
       probeUrl,
-      expectFailures: KNOWN_FAILURES,
       // Local sandboxes start in milliseconds: waits sized for remote providers only slow failures down.
       timeouts: {
         caseMs: 60_000,

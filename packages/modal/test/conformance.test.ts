@@ -24,8 +24,6 @@ afterAll(() => new Promise<void>((resolve) => probe.close(() => resolve())));
  * `fail` for them; remove an entry once it passes (the run fails until then).
  */
 const KNOWN_FAILURES = [
-  // A missing cwd rejects with invalid_argument (the backend's answer); the spec says not_found.
-  "exec.cwd.missing",
   // restore() of an unknown snapshot id creates a sandbox: the id is taken as a registry image.
   "snapshot.ref.invalid",
   // resources.diskMiB is accepted and ignored by ModalProvider instead of refused.
@@ -38,8 +36,6 @@ const KNOWN_FAILURES = [
   "exec.stream.callback-throws",
   // files.stat of a FIFO reports type "file" instead of "other".
   "files.stat",
-  // invalid_argument errors mapped from the backend name no field.
-  "errors.typed",
   // attach from another provider instance is unsupported: the SDK reads only the output of execs
   // the same client started (list and kill by pid work).
   "processes.attach.reconnect",

@@ -39,9 +39,4 @@ export function localFactory(isolation: "namespace" | "none" = "namespace"): () 
  * Broken providers built on it skip them: a failure there would be local's, not the bug's.
  * Keep in step with `expectFailures` in packages/local/test/conformance.test.ts.
  */
-export const LOCAL_KNOWN_FAILURES: readonly string[] = [
-  "sandbox.list.shared",
-  "exec.cwd.missing",
-  "errors.typed",
-  "processes.attach.reconnect",
-];
+export const LOCAL_KNOWN_FAILURES: readonly string[] = [];

@@ -172,8 +172,12 @@ export function startError(
   const options = { provider, details: { errno: failure.code } };
   switch (failure.kind) {
     case ErrorKind.cwd:
+      // A missing directory and a file in its place are both "no such directory" (spec: not_found).
       if (failure.code === "ENOENT") {
         return new NotFoundError(`cwd ${JSON.stringify(request.cwd)} does not exist in the sandbox`, options);
+      }
+      if (failure.code === "ENOTDIR") {
+        return new NotFoundError(`cwd ${JSON.stringify(request.cwd)} is not a directory in the sandbox`, options);
       }
       return new InvalidArgumentError(
         "cwd",

@@ -92,7 +92,7 @@ export class SnapshotService {
     overrides: Partial<ProvisionSpec> | undefined,
     stateDir: string,
   ): Promise<{ manifest: SnapshotManifest; spec: ValidProvisionSpec }> {
-    const parsed = parseSnapshotRef(ref);
+    const parsed = parseSnapshotRef(ref, PROVIDER);
     if (parsed.provider !== PROVIDER) {
       throw new InvalidArgumentError(
         "ref.provider",

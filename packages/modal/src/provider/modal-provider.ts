@@ -164,7 +164,7 @@ export class ModalProvider implements Provider {
   };
 
   restore = async (input: SnapshotRef, overrides?: Partial<ProvisionSpec>): Promise<SandboxNode> => {
-    const ref = parseSnapshotRef(input);
+    const ref = parseSnapshotRef(input, PROVIDER);
     if (ref.provider !== PROVIDER) {
       throw new InvalidArgumentError(
         "ref.provider",
