@@ -4,6 +4,9 @@ import projects from "./vitest.workspace.ts";
 export default defineConfig({
   test: {
     projects,
+    // At most this many test files at once across the projects of a group (each project also
+    // caps its own): enough to overlap the waiting, few enough for 2 cores.
+    maxWorkers: 6,
     reporters: [
       "default",
       // Every describeProvider suite in the run (local in both tiers, Modal through the emulator,

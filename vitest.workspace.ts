@@ -5,9 +5,11 @@ import type { TestProjectConfiguration } from "vitest/config";
  * `vitest.config.ts` imports it as `test.projects`. Globs, so a package without tests yet is
  * simply not listed.
  *
- * Each project sets its own `sequence.groupOrder`, so projects run one after another: their
- * tests start real sandboxes, and running them all at once on a 2-core CI machine would turn
- * timing-sensitive checks (timeouts, pause, streaming) into noise.
+ * Each project sets its `sequence.groupOrder`: the test projects (core, conformance, local,
+ * modal, examples) run side by side in group 0 — their files mostly wait on sandboxes, sleeps
+ * and child processes, so together they still leave a 2-core machine room — then benchmarks
+ * (group 1) alone with their timings, then doc-commands (group 2), whose installs, builds and
+ * demo runs are CPU-heavy.
  */
 export default [
   "packages/*/vitest.config.ts",

@@ -4,8 +4,8 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "conformance",
-    // Projects run one after another (see vitest.workspace.ts): sandboxes compete for 2 cores.
-    sequence: { groupOrder: 1 },
+    // Runs beside the other test projects, then benchmarks, then doc-commands (vitest.workspace.ts).
+    sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
     // Each file runs a whole provider suite; their cases spawn processes, so keep the pool small.

@@ -18,7 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Each file, and why it is in the subset. */
 const SMOKE_FILES = {
   "packages/core/test": "validation, errors, retries, redaction, the Sandbox handle: every core path",
-  "packages/local/test/conformance.test.ts": "the whole conformance suite on the local provider, both tiers",
+  "packages/local/test/conformance-namespace.test.ts":
+    "the whole conformance suite on the local provider (namespace tier: the host side is the none tier's too)",
   "packages/modal/test/conformance.test.ts": "the real modal SDK (gRPC) against the emulator, conformance suite",
   "packages/modal/test/sdk-against-emulator.test.ts": "the modal SDK's own calls on this Node",
   "conformance/test/reference-provider.test.ts": "the suite against its reference provider",

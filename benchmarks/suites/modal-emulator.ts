@@ -12,7 +12,9 @@ async function startTarget(): Promise<{ emulator: ModalEmulator; provider: Modal
   process.env.MODAL_CONFIG_PATH = "/nonexistent/openlattice-bench.toml";
   process.env.MODAL_LOGLEVEL ??= "error";
   const modal = await import("@openlattice/modal");
-  const emulator = await modal.startModalEmulator();
+  // Offline there is no registry to pull from: every tag runs on the backend's host image, so
+  // the figures are the SDK's and the emulator's costs, not an image pull's.
+  const emulator = await modal.startModalEmulator({ imageForTag: () => "host" });
   return { emulator, provider: new modal.ModalProvider({ ...emulator.providerOptions }) };
 }
 

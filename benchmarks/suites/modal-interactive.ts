@@ -63,7 +63,8 @@ export async function runModalInteractive(options: {
   process.env.MODAL_CONFIG_PATH = "/nonexistent/openlattice-bench.toml";
   process.env.MODAL_LOGLEVEL ??= "error";
   const modal = await import("@openlattice/modal");
-  const emulator = await modal.startModalEmulator({ recordPayloads: false });
+  // Every tag runs on the backend's host image: offline there is no registry to pull from.
+  const emulator = await modal.startModalEmulator({ recordPayloads: false, imageForTag: () => "host" });
   const provider: ModalProvider = new modal.ModalProvider({ ...emulator.providerOptions });
   const id = (await provider.provision({})).externalId;
   try {

@@ -156,7 +156,8 @@ export class TinyProvider implements Provider {
     request.signal?.throwIfAborted();
     const cwd = request.cwd ? path.resolve(sandbox.workdir, request.cwd) : sandbox.workdir;
     // Running in the wrong directory would be worse than not running: a missing cwd is refused.
-    if (!isDirectory(cwd)) throw new NotFoundError(`cwd: no directory ${cwd} in sandbox ${externalId}`, { provider: this.name });
+    if (!isDirectory(cwd))
+      throw new NotFoundError(`cwd: no directory ${cwd} in sandbox ${externalId}`, { provider: this.name });
     return new Promise((resolve, reject) => {
       const child = spawn(request.argv[0]!, request.argv.slice(1), {
         cwd,

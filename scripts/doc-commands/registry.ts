@@ -184,6 +184,14 @@ export const DOC_COMMANDS: Readonly<Record<string, Classification>> = {
     expect: { output: [/Test Files\s+\S*\s*\d+ passed/] },
   },
 
+  // conformance/BROKEN-PROVIDERS.md
+  "OLC_UPDATE_CATALOGUE=1 npx -y pnpm@10.34.9 exec vitest run --project conformance test/broken-coverage.test.ts": {
+    kind: "slow",
+    why: "rewrites a committed file, which every pnpm test already checks for staleness (broken-coverage.test.ts)",
+    timeoutMs: 300_000,
+    expect: { output: [/Test Files\s+1 passed/], writes: ["conformance/BROKEN-PROVIDERS.md"] },
+  },
+
   // packages/local/README.md
   "npx -y pnpm@10.34.9 --filter @openlattice/local run build": {
     kind: "slow",

@@ -37,6 +37,6 @@ export function localFactory(isolation: "namespace" | "none" = "namespace"): () 
 /**
  * Requirements the local provider itself fails today (see conformance/KNOWN-PROVIDER-FAILURES.md).
  * Broken providers built on it skip them: a failure there would be local's, not the bug's.
- * Keep in step with `expectFailures` in packages/local/test/conformance.test.ts.
+ * Keep in step with `expectFailures` in packages/local/test/support/local-conformance.ts.
  */
 export const LOCAL_KNOWN_FAILURES: readonly string[] = [];

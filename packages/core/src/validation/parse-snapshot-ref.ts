@@ -25,7 +25,8 @@ export function parseSnapshotRef(input: unknown, provider?: string): SnapshotRef
   if (!result.success) throw toInvalidArgument(result.error as z.ZodError, "ref", provider);
   const data = result.data;
   const createdAt = data.createdAt instanceof Date ? new Date(data.createdAt.getTime()) : new Date(data.createdAt);
-  if (Number.isNaN(createdAt.getTime())) throw new InvalidArgumentError("ref.createdAt", "is not a valid date", context);
+  if (Number.isNaN(createdAt.getTime()))
+    throw new InvalidArgumentError("ref.createdAt", "is not a valid date", context);
   const ref: SnapshotRef = {
     provider: data.provider,
     externalId: data.externalId,
