@@ -11,7 +11,5 @@ export default defineProject({
     // Each file runs a whole provider suite; their cases spawn processes, so keep the pool small.
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    // The cases mostly wait on child processes and sleeps, not on the CPU: run more files than cores.
-    maxWorkers: 4,
   },
 });
