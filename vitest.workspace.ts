@@ -6,10 +6,9 @@ import type { TestProjectConfiguration } from "vitest/config";
  * simply not listed.
  *
  * Each project sets its `sequence.groupOrder`: the test projects (core, conformance, local,
- * modal, examples) run side by side in group 0 — their files mostly wait on sandboxes, sleeps
- * and child processes, so together they still leave a 2-core machine room — then benchmarks
- * (group 1) alone with their timings, then doc-commands (group 2), whose installs, builds and
- * demo runs are CPU-heavy.
+ * modal, examples, benchmarks' smoke test) run side by side in group 0 — their files mostly
+ * wait on sandboxes, sleeps and child processes — then doc-commands (group 1), whose installs,
+ * builds and demo runs are CPU-heavy and would slow every timing-sensitive case beside them.
  */
 export default [
   "packages/*/vitest.config.ts",
