@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./scripts/longest-first-sequencer.ts";
 import projects from "./vitest.workspace.ts";
 
 export default defineConfig({
@@ -9,6 +10,7 @@ export default defineConfig({
     // uses about a third of one core): enough to overlap the waiting, few enough for 2 cores.
     // Without it vitest runs cores - 1 = one file at a time here, and the run sat idle for 20 min.
     maxWorkers: 5,
+    sequence: { sequencer: LongestFirstSequencer },
     reporters: [
       "default",
       // Every describeProvider suite in the run (local in both tiers, Modal through the emulator,

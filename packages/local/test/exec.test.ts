@@ -7,7 +7,8 @@ import { lazyProvider, SKIP_REASON, skipTier, sleep, TIERS } from "./helpers.js"
 async function waitForText(p: ReturnType<ReturnType<typeof lazyProvider>>, id: string, file: string) {
   for (let attempt = 0; attempt < 100; attempt++) {
     const result = await p.exec(id, ["cat", file]);
-    if (result.exitCode === 0) return result.stdout;
+    // The shell creates the file before it writes to it: empty means not written yet.
+    if (result.exitCode === 0 && result.stdout !== "") return result.stdout;
     await sleep(50);
   }
   throw new Error(`${file} never appeared`);
