@@ -5,10 +5,11 @@ import type { TestProjectConfiguration } from "vitest/config";
  * `vitest.config.ts` imports it as `test.projects`. Globs, so a package without tests yet is
  * simply not listed.
  *
- * Each project sets its `sequence.groupOrder`: the test projects (core, conformance, local,
- * modal, examples, benchmarks' smoke test) run side by side in group 0 — their files mostly
- * wait on sandboxes, sleeps and child processes — then doc-commands (group 1), whose installs,
- * builds and demo runs are CPU-heavy and would slow every timing-sensitive case beside them.
+ * Every project sets `sequence.groupOrder: 0`: they all run side by side, five files at a time
+ * (vitest.config.ts), longest first (scripts/longest-first-sequencer.ts). Their files mostly
+ * wait on sandboxes, sleeps and child processes; run one project after another, a 2-core CI
+ * machine sat half idle for 20 minutes. Timing-sensitive cases must hold on a loaded machine
+ * anyway (CI machines are shared).
  */
 export default [
   "packages/*/vitest.config.ts",

@@ -8,7 +8,7 @@ export default defineProject({
     // and writes every chart, never the timings, so it need not run alone.
     sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
-    testTimeout: 300_000,
+    testTimeout: 480_000,
     hookTimeout: 60_000,
   },
 });
