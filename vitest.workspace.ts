@@ -5,11 +5,12 @@ import type { TestProjectConfiguration } from "vitest/config";
  * `vitest.config.ts` imports it as `test.projects`. Globs, so a package without tests yet is
  * simply not listed.
  *
- * Every project sets `sequence.groupOrder: 0`: they all run side by side, five files at a time
- * (vitest.config.ts), longest first (scripts/longest-first-sequencer.ts). Their files mostly
- * wait on sandboxes, sleeps and child processes; run one project after another, a 2-core CI
+ * The test projects set `sequence.groupOrder: 0` and run side by side, five files at a time
+ * (vitest.config.ts), longest first (scripts/longest-first-sequencer.ts): their files mostly
+ * wait on sandboxes, sleeps and child processes, and run one project after another a 2-core CI
  * machine sat half idle for 20 minutes. Timing-sensitive cases must hold on a loaded machine
- * anyway (CI machines are shared).
+ * anyway (CI machines are shared). doc-commands (group 1) runs after them: the demo it runs
+ * reports a complete conformance verdict only when the host is not saturated.
  */
 export default [
   "packages/*/vitest.config.ts",

@@ -62,7 +62,7 @@ const quick = values.quick;
 const outDir = path.resolve(
   values["update-figures"] ? path.join(here, "results") : (values.out ?? path.join(here, "..", "reports", "bench")),
 );
-const runs = quick ? { sequential: 10, staggered: 10, burst: 20 } : { sequential: 100, staggered: 100, burst: 100 };
+const runs = quick ? { sequential: 5, staggered: 5, burst: 10 } : { sequential: 100, staggered: 100, burst: 100 };
 const log = (line: string) => console.log(line);
 
 const started = new Date();
@@ -71,13 +71,13 @@ log(
 );
 
 log("baselines: raw spawn and raw bwrap …");
-const baselines = await runBaselines(quick ? 20 : 100);
+const baselines = await runBaselines(quick ? 10 : 100);
 // Exec first: the burst suites leave the machine busy reclaiming hundreds of sandboxes.
 log("exec latency, throughput and streaming …");
 const streamBytes = quick ? 64 * 1024 * 1024 : 1024 * 1024 * 1024;
 const exec = await runExec(baselines.bwrap ? "namespace" : "none", {
-  latencyRuns: quick ? 50 : 300,
-  throughputOps: quick ? 100 : 500,
+  latencyRuns: quick ? 20 : 300,
+  throughputOps: quick ? 40 : 500,
   streamBytes,
 });
 log("local provider, namespace tier …");
