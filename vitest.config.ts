@@ -1,12 +1,16 @@
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./scripts/longest-first-sequencer.ts";
 import projects from "./vitest.workspace.ts";
 
 export default defineConfig({
   test: {
     projects,
-    // At most this many test files at once across the projects of a group (each project also
-    // caps its own): enough to overlap the waiting, few enough for 2 cores.
-    maxWorkers: 6,
+    // Test files at once, across the projects of a group (vitest wants one figure per group).
+    // Their files mostly wait on sandboxes, sleeps and child processes (a local conformance run
+    // uses about a third of one core): enough to overlap the waiting, few enough for 2 cores.
+    // Without it vitest runs cores - 1 = one file at a time here, and the run sat idle for 20 min.
+    maxWorkers: 5,
+    sequence: { sequencer: LongestFirstSequencer },
     reporters: [
       "default",
       // Every describeProvider suite in the run (local in both tiers, Modal through the emulator,

@@ -5,11 +5,11 @@ import type { TestProjectConfiguration } from "vitest/config";
  * `vitest.config.ts` imports it as `test.projects`. Globs, so a package without tests yet is
  * simply not listed.
  *
- * Each project sets its `sequence.groupOrder`: the test projects (core, conformance, local,
- * modal, examples) run side by side in group 0 — their files mostly wait on sandboxes, sleeps
- * and child processes, so together they still leave a 2-core machine room — then benchmarks
- * (group 1) alone with their timings, then doc-commands (group 2), whose installs, builds and
- * demo runs are CPU-heavy.
+ * Every project sets `sequence.groupOrder: 0`: they all run side by side, five files at a time
+ * (vitest.config.ts), longest first (scripts/longest-first-sequencer.ts). Their files mostly
+ * wait on sandboxes, sleeps and child processes; run one project after another, a 2-core CI
+ * machine sat half idle for 20 minutes. Timing-sensitive cases must hold on a loaded machine
+ * anyway (CI machines are shared).
  */
 export default [
   "packages/*/vitest.config.ts",

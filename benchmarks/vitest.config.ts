@@ -4,10 +4,11 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "benchmarks",
-    // After the test projects, before doc-commands (vitest.workspace.ts): alone with its timings.
-    sequence: { groupOrder: 1 },
+    // Beside the test projects (vitest.workspace.ts): its smoke test checks that the runner works
+    // and writes every chart, never the timings, so it need not run alone.
+    sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
-    testTimeout: 300_000,
+    testTimeout: 480_000,
     hookTimeout: 60_000,
   },
 });

@@ -4,14 +4,12 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "conformance",
-    // Runs beside the other test projects, then benchmarks, then doc-commands (vitest.workspace.ts).
+    // Runs beside every other project (vitest.workspace.ts).
     sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
     // Each file runs a whole provider suite; their cases spawn processes, so keep the pool small.
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    // The cases mostly wait on child processes and sleeps, not on the CPU: run more files than cores.
-    maxWorkers: 4,
   },
 });

@@ -4,7 +4,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "core",
-    // Runs beside the other test projects, then benchmarks, then doc-commands (vitest.workspace.ts).
+    // Runs beside every other project (vitest.workspace.ts).
     sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },

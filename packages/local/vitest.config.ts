@@ -4,12 +4,9 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "local",
-    // Runs beside the other test projects, then benchmarks, then doc-commands (vitest.workspace.ts).
+    // Runs beside every other project (vitest.workspace.ts).
     sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
-    // Its files mostly wait on sandboxes and sleeps, not on the CPU (a local conformance run uses
-    // about a third of one core): run 3 at a time.
-    maxWorkers: 3,
     // Sandboxes start real processes on shared, loaded CI machines: a test's own deadlines (waits
     // of up to 10 s for a server, say) must not be cut short by vitest's 5 s default.
     testTimeout: 60_000,

@@ -4,12 +4,9 @@ export default defineProject({
   ssr: { resolve: { conditions: ["@openlattice/source"] } },
   test: {
     name: "modal",
-    // Runs beside the other test projects, then benchmarks, then doc-commands (vitest.workspace.ts).
+    // Runs beside every other project (vitest.workspace.ts).
     sequence: { groupOrder: 0 },
     include: ["test/**/*.test.ts"],
-    // Its files mostly wait on sandboxes and sleeps, not on the CPU (a local conformance run uses
-    // about a third of one core): run 3 at a time.
-    maxWorkers: 3,
     // Sets MODAL_CONFIG_PATH and dummy credentials before any test file imports `modal`,
     // which reads ~/.modal.toml at import time.
     setupFiles: ["./test/setup-modal-env.ts"],

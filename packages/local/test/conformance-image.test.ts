@@ -6,7 +6,7 @@
 import { describeProvider } from "@openlattice/conformance";
 import { afterAll, describe, it } from "vitest";
 import { LocalProvider } from "../src/index.js";
-import { SKIP_REASON, skipTier, tempStateDir } from "./helpers.js";
+import { cgroupsWritable, SKIP_REASON, skipTier, tempStateDir } from "./helpers.js";
 import { registryWithBusybox } from "./images/fixtures/busybox-image.js";
 
 if (skipTier("namespace")) {
@@ -24,11 +24,14 @@ if (skipTier("namespace")) {
     options: {
       image,
       expectFailures: [
-        // Seen only on this busybox-static image since the suite grew to 124 requirements (the
-        // host image passes them); causes not yet investigated, recorded so they stay visible.
+        // The image's tools, not the provider (the host image passes all three; checked against
+        // the host's busybox itself): busybox ash survives `kill -QUIT $$` (exit 0, not 131)…
         "exec.exit-code.signal",
+        // …its pwd prints "ü" as "??" (no UTF-8 locale in a bare busybox root)…
         "exec.cwd.exact",
-        "metrics.moves",
+        // …and its command substitution does not keep the case's 64 MiB resident (VmRSS stays
+        // near 1.4 MiB), so memoryBytes cannot rise. Rootless there are no metrics at all.
+        ...(cgroupsWritable ? ["metrics.moves"] : []),
       ],
       timeouts: {
         caseMs: 60_000,

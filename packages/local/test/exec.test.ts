@@ -7,7 +7,8 @@ import { lazyProvider, SKIP_REASON, skipTier, sleep, TIERS } from "./helpers.js"
 async function waitForText(p: ReturnType<ReturnType<typeof lazyProvider>>, id: string, file: string) {
   for (let attempt = 0; attempt < 100; attempt++) {
     const result = await p.exec(id, ["cat", file]);
-    if (result.exitCode === 0) return result.stdout;
+    // The shell creates the file before it writes to it: empty means not written yet.
+    if (result.exitCode === 0 && result.stdout !== "") return result.stdout;
     await sleep(50);
   }
   throw new Error(`${file} never appeared`);
@@ -75,12 +76,13 @@ describe.each(TIERS)("exec (%s tier)", (tier) => {
     expect(withEnv.stdout).toBe("b|x y $z");
     const later = await p.exec(externalId, ["sh", "-c", 'printf "%s|%s" "$BASE" "$EXTRA"']);
     expect(later.stdout).toBe("b|");
-    // A missing working directory is not_found (the command never runs elsewhere); a file is invalid.
+    // A missing working directory is not_found (the command never runs elsewhere), and so is a
+    // file in its place: there is no such directory (ExecOptions.cwd, conformance exec.cwd.missing).
     await expect(p.exec(externalId, ["true"], { cwd: "no/such/dir" })).rejects.toMatchObject({ code: "not_found" });
     await p.getExtension(externalId, "files")?.write("plain-file", "x");
     await expect(p.exec(externalId, ["true"], { cwd: "plain-file" })).rejects.toMatchObject({
-      code: "invalid_argument",
-      field: "cwd",
+      code: "not_found",
+      message: expect.stringContaining("is not a directory"),
     });
   });
 

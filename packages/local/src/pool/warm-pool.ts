@@ -53,6 +53,10 @@ export class WarmPool {
   /** Starts sandboxes until `size` are ready or starting, `concurrency` at a time. */
   fill(): void {
     if (this.closed) return;
+    // One that died may not have been reported yet (its teardown is still running): it is not ready.
+    for (const sandbox of this.ready.filter((candidate) => candidate.ending)) {
+      this.ready.splice(this.ready.indexOf(sandbox), 1);
+    }
     while (this.ready.length + this.filling.size < this.options.size && this.filling.size < this.options.concurrency) {
       const job = this.start((ended) => this.remove(ended))
         .then(async (sandbox) => {

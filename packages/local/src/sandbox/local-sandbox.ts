@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   type ExecRequest,
   type ExecResult,
@@ -28,25 +27,11 @@ import { describeSandbox } from "./sandbox-info.js";
 import { createInteractive, type InteractiveExtensions } from "./sandbox-interactive.js";
 import { removeSandboxFiles, stopSandbox } from "./sandbox-stop.js";
 import { SandboxTimers } from "./sandbox-timers.js";
+import { MAX_FILE_BYTES, type StartOptions } from "./start-options.js";
 
 export type { SandboxEnvironment } from "./sandbox-boot.js";
 
-/** Largest file the `files` extension moves in one call. */
-export const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
-/** Creates a sandbox id: unguessable, and short enough for cgroup and socket paths. */
-export function newSandboxId(): string {
-  return `sbx-${randomBytes(8).toString("hex")}`;
-}
-
-/** Options of `LocalSandbox.start`. */
-export interface StartOptions {
-  readonly signal?: AbortSignal;
-  /** Fills the fresh workspace before any process starts (snapshot restore); returns its stat cache. */
-  readonly seed?: (workspace: string, owner: Owner | undefined) => Promise<StatCache>;
-  /** Called when the sandbox ends on its own (main command exit, limits, agent death). */
-  readonly onEnded?: (sandbox: LocalSandbox) => void;
-}
+export { MAX_FILE_BYTES, newSandboxId, type StartOptions } from "./start-options.js";
 
 /**
  * One sandbox: its agent (inside bubblewrap as the sandbox's pid 1 in the namespace tier, on
@@ -90,6 +75,11 @@ export class LocalSandbox {
     this.workspaceHost = environment.layout.workspaceDir(id);
     const { options, tier, probe } = environment;
     this.owner = tier === "namespace" && probe.root ? { uid: options.hostUid, gid: options.hostUid } : undefined;
+  }
+
+  /** True from the moment its teardown begins: a pool must not count it as ready. */
+  get ending(): boolean {
+    return this.teardownPromise !== undefined || this.status === "terminated" || this.status === "failed";
   }
 
   get tier(): IsolationTier {

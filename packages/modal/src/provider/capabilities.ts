@@ -61,7 +61,7 @@ export function modalCapabilities(
       restart: "Modal sandboxes cannot be restarted; restore a snapshot instead",
       pause: "Modal sandboxes cannot be paused",
       metrics: "the modal SDK 0.11.1 exposes no resource usage for sandboxes",
-      diskMiB: "resources.diskMiB is not configurable for Modal sandboxes and is ignored",
+      diskMiB: "resources.diskMiB is not configurable for Modal sandboxes and is refused (unsupported)",
       ...(extendableLifetime
         ? {}
         : {

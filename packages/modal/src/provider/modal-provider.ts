@@ -39,12 +39,12 @@ import type { ModalProviderOptions } from "./modal-provider-options.js";
 import { ModalResources } from "./modal-resources.js";
 import { checkProviderOptions, lifetimeLimitSeconds } from "./provider-options-check.js";
 import { type ProvisionContext, provisionSandbox } from "./provision-flow.js";
-import { runExec } from "./run-exec.js";
+import { CallbackFailure, runExec } from "./run-exec.js";
 import { SandboxRegistry } from "./sandbox-registry.js";
 import { restoreSpec, takeSnapshot } from "./snapshots.js";
 import { type SweepOptions, type SweepReport, sweepSandboxes } from "./sweep-sandboxes.js";
 import { TAILSCALE_INSTALL_COMMANDS, tailscaleLogoutCommand } from "./tailscale.js";
-import { checkEnvNames, checkSandboxName } from "./validate-spec.js";
+import { checkEnvNames, checkResources, checkSandboxName, checkSnapshotImageId } from "./validate-spec.js";
 
 const PROVIDER = "modal";
 
@@ -124,6 +124,7 @@ export class ModalProvider implements Provider {
       return await runExec(sandbox, request, cwd);
     } catch (error) {
       if (request.signal?.aborted && error === request.signal.reason) throw error;
+      if (error instanceof CallbackFailure) throw error.error;
       throw mapModalError(error, { operation: "exec", externalId });
     }
   };
@@ -174,6 +175,7 @@ export class ModalProvider implements Provider {
         },
       );
     }
+    checkSnapshotImageId(ref.externalId);
     const spec = this.#validate(restoreSpec(ref, this.#registry.snapshotSpec(ref.externalId), overrides));
     return this.#create(spec, undefined, ref.externalId);
   };
@@ -233,6 +235,7 @@ export class ModalProvider implements Provider {
     if (spec.gpu) validateGpu(spec.gpu.type ?? DEFAULT_GPU_TYPE, spec.gpu.count);
     checkEnvNames(spec.runtime?.env, "runtime.env");
     checkSandboxName(spec.name);
+    checkResources(spec.resources);
     // Builds (and so validates) the create parameters: durations, Tailscale and command rules.
     toCreateParams(spec, this.#paramsContext(new Date()));
     const key = spec.network?.tailscaleAuthKey;

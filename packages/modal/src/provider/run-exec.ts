@@ -9,6 +9,14 @@ import type { Sandbox } from "modal";
 import { ModalExecProcess } from "./exec-process.js";
 import { argvLength, envTransport, ptySizedArgv, SDK_ARGV_LIMIT } from "./exec-wrappers.js";
 
+/**
+ * What an output callback threw, carried past the provider's error mapping: `exec` rejects with
+ * the callback's own error (the provider kit's contract), not with a Modal error made of it.
+ */
+export class CallbackFailure {
+  constructor(readonly error: unknown) {}
+}
+
 /** Exit code reported for a command killed at its deadline (SIGKILL). */
 const KILLED = 137;
 
@@ -76,7 +84,7 @@ export async function runExec(
       request.timeoutMs !== undefined && exitCode === KILLED && performance.now() - started >= request.timeoutMs;
   }
   const callbackError = stdout.callbackError ?? stderr.callbackError;
-  if (callbackError !== undefined) throw callbackError;
+  if (callbackError !== undefined) throw new CallbackFailure(callbackError);
   return createExecResult({
     exitCode,
     stdoutBytes: stdout.bytes(),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "@openlattice/core";
+import { InvalidArgumentError, NotFoundError, UnsupportedError } from "@openlattice/core";
 
 /**
  * Checks the SDK would make only after the first RPCs (image build, secret hydration), made
@@ -29,6 +29,32 @@ export function checkSandboxName(name: string | undefined): void {
   if (name !== undefined && APP_ID.test(name)) {
     throw new InvalidArgumentError("name", "must not look like a Modal App id (ap- followed by 22 characters)", {
       provider: "modal",
+    });
+  }
+}
+
+/** Throws `unsupported` for a resource Modal sandboxes cannot be given (accepting and ignoring it would lie). */
+export function checkResources(resources: { readonly diskMiB?: number } | undefined): void {
+  if (resources?.diskMiB !== undefined) {
+    throw new UnsupportedError(
+      "resources.diskMiB",
+      "Modal sandboxes have no configurable disk size; leave resources.diskMiB out",
+      {
+        provider: "modal",
+      },
+    );
+  }
+}
+
+/**
+ * Throws `not_found` for a snapshot id that cannot be a Modal image id (`im-…`): restoring it
+ * would otherwise be taken for a registry image reference and start some other image.
+ */
+export function checkSnapshotImageId(externalId: string): void {
+  if (!externalId.startsWith("im-")) {
+    throw new NotFoundError(`no Modal snapshot ${JSON.stringify(externalId)}: snapshot ids are image ids (im-…)`, {
+      provider: "modal",
+      details: { externalId },
     });
   }
 }
