@@ -26,10 +26,6 @@ afterAll(() => new Promise<void>((resolve) => probe.close(() => resolve())));
 const KNOWN_FAILURES = [
   // The emulator accepts every claimed GPU type, but its sandboxes have no GPU device.
   "capabilities.gpu.verified",
-  // A provision aborted while in flight leaves its sandbox running.
-  "sandbox.provision.abort-in-flight",
-  // files.stat of a FIFO reports type "file" instead of "other".
-  "files.stat",
   // attach from another provider instance is unsupported: the SDK reads only the output of execs
   // the same client started (list and kill by pid work).
   "processes.attach.reconnect",

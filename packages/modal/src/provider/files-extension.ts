@@ -65,7 +65,13 @@ export function createFilesExtension(target: FilesTarget): FilesExtension {
     stat: async (p) => {
       const absolute = await resolve(p);
       const info = await call("stat", async () => (await fs()).stat(absolute));
-      return toStat(info);
+      const stat = toStat(info);
+      // The SDK knows files, directories and symlinks only: an empty "file" may be a FIFO, a
+      // socket or a device node, which FileType calls "other". One exec asks the sandbox.
+      if (stat.type === "file" && stat.size === 0 && (await isSpecialFile(await target.sandbox(), absolute))) {
+        return { ...stat, type: "other" };
+      }
+      return stat;
     },
   };
 }
@@ -76,4 +82,19 @@ function toEntry(info: FileInfo): FileEntry {
 
 function toStat(info: FileInfo): FileStat {
   return { ...toEntry(info), mode: info.mode & 0o7777, modifiedAt: new Date(info.modifiedTime * 1000) };
+}
+
+/** Whether `file` exists in the sandbox and is neither a regular file, a directory nor a symlink. */
+async function isSpecialFile(sandbox: Sandbox, file: string): Promise<boolean> {
+  try {
+    const probe = await sandbox.exec(
+      ["sh", "-c", '[ -e "$1" ] && [ ! -f "$1" ] && [ ! -d "$1" ] && [ ! -L "$1" ]', "sh", file],
+      { mode: "binary", timeoutMs: 30_000 },
+    );
+    await probe.stdin.close();
+    const [exitCode] = await Promise.all([probe.wait(), probe.stdout.readBytes(), probe.stderr.readBytes()]);
+    return exitCode === 0;
+  } catch {
+    return false; // no sh in the image: what the SDK said stands
+  }
 }
