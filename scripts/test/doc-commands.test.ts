@@ -132,9 +132,13 @@ function defineRuns(commands: readonly string[]): void {
 
 /**
  * An install relinks node_modules and a build empties dist/ under the other commands' feet:
- * those run alone, first.
+ * the commands that are only an install or a build run alone, first. A command that installs
+ * and then runs something (the README's `install && demo`) runs with the others: after the
+ * plain `install --frozen-lockfile` before it, its install finds nothing to change.
  */
-const installs = unique.filter((command) => /pnpm@10\.34\.9 (install\b|.* run build$)/.test(command));
+const installs = unique.filter((command) =>
+  /^npx -y pnpm@10\.34\.9 (install --frozen-lockfile|.* run build)$/.test(command),
+);
 
 describe("documented install and build commands run as written, one at a time", () => defineRuns(installs));
 
