@@ -20,12 +20,7 @@ export function describeSandbox(
 ): SandboxInfo & SandboxNode {
   const { spec } = sandbox;
   return {
-    externalId: sandbox.id,
-    provider,
-    status: sandbox.status,
-    createdAt: sandbox.createdAt,
-    labels: spec.labels ?? {},
-    ...(spec.name !== undefined ? { name: spec.name } : {}),
+    ...sandboxNode(sandbox, provider),
     ...(sandbox.startedAt ? { startedAt: sandbox.startedAt } : {}),
     ...(sandbox.endedAt ? { endedAt: sandbox.endedAt } : {}),
     ...(sandbox.exitCode !== undefined ? { exitCode: sandbox.exitCode } : {}),
